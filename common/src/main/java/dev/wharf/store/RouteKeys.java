@@ -1,0 +1,30 @@
+package dev.wharf.store;
+
+/**
+ * Redis key and channel names (SPEC §1). Hipache's prefix applies to {@code frontend:} and {@code dead:} keys
+ * as Hipache applies it; Wharf prefixes its own keys and channel too so that deployments sharing one Redis
+ * stay apart. The {@code dead} channel is never prefixed, as in Hipache.
+ */
+public record RouteKeys(String prefix) {
+
+    public static final String DEAD_CHANNEL = "dead";
+
+    public String frontend(String host) {
+        return prefix + "frontend:" + host;
+    }
+
+    public String dead(String host) {
+        return prefix + "dead:" + host;
+    }
+
+    /** Channel on which every change to a {@code frontend:} list is announced with the host. */
+    public String routesChannel() {
+        return prefix + "wharf:routes";
+    }
+
+    /** Host of a {@code frontend:} key, or null when the key is not one. */
+    public String hostOf(String frontendKey) {
+        String start = frontend("");
+        return frontendKey.startsWith(start) ? frontendKey.substring(start.length()) : null;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.wharf.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A {@code redis-server} child process on a free loopback port that a test owns, and may stop and start again
+ * on the same port to play an outage.
+ */
+public final class RedisServer implements AutoCloseable {
+
+    private final int port;
+    private Process process;
+
+    private RedisServer(int port) {
+        this.port = port;
+    }
+
+    /** Starts one, if {@code redis-server} is on the PATH. */
+    public static Optional<RedisServer> startIfInstalled() {
+        Optional<String> binary = findOnPath("redis-server");
+        if (binary.isEmpty()) {
+            return Optional.empty();
+        }
+        RedisServer server = new RedisServer(FreePort.find());
+        server.start();
+        return Optional.of(server);
+    }
+
+    /** Starts one, or skips/fails the test ({@link Integration}) when {@code redis-server} is not installed. */
+    public static RedisServer startOrSkip() {
+        return startIfInstalled().orElseThrow(() -> Integration.unavailable("redis-server (on the PATH)"));
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public synchronized void start() {
+        try {
+            process = new ProcessBuilder(findOnPath("redis-server").orElseThrow(),
+                    "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--daemonize", "no")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start redis-server", e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        Wait.until("redis-server on port " + port + " to answer PING", Duration.ofSeconds(10), this::answersPing);
+    }
+
+    public synchronized void stop() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private boolean answersPing() {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(500);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] reply = in.readNBytes(7);
+            return new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static Optional<String> findOnPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : List.of(path.split(File.pathSeparator))) {
+            File candidate = new File(dir, program);
+            if (candidate.canExecute()) {
+                return Optional.of(candidate.getAbsolutePath());
+            }
+        }
+        return Optional.empty();
+    }
+}
