@@ -22,6 +22,16 @@ public record RouteKeys(String prefix) {
         return prefix + "wharf:routes";
     }
 
+    /** HASH of one agent: container id to the JSON of the routes it wrote for that container. */
+    public String agentRecords(String agentId) {
+        return prefix + "wharf:agent:" + agentId;
+    }
+
+    /** ZSET of agent heartbeats: agent id scored by the epoch second it was last seen. */
+    public String agentHeartbeats() {
+        return prefix + "wharf:agents";
+    }
+
     /** Host of a {@code frontend:} key, or null when the key is not one. */
     public String hostOf(String frontendKey) {
         String start = frontend("");

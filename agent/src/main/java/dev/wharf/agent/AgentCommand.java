@@ -1,0 +1,179 @@
+package dev.wharf.agent;
+
+import dev.wharf.agent.docker.DockerEngine;
+import dev.wharf.agent.routing.RoutePlanner;
+import dev.wharf.agent.routing.RoutingSettings;
+import dev.wharf.agent.sync.AgentRecords;
+import dev.wharf.agent.sync.DryRunWrites;
+import dev.wharf.agent.sync.Reconciler;
+import dev.wharf.agent.sync.RouteWrites;
+import dev.wharf.agent.sync.StoreWrites;
+import dev.wharf.route.BackendUrl;
+import dev.wharf.route.Hosts;
+import dev.wharf.store.RedisConnection;
+import dev.wharf.store.RedisTarget;
+import dev.wharf.store.RouteStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code wharf-agent}: every option also reads {@code WHARF_<OPTION>}; the command line wins (SPEC §5). */
+@Command(name = "wharf-agent", mixinStandardHelpOptions = true, version = "wharf-agent 0.1.0",
+        sortOptions = false, showDefaultValues = true,
+        description = "Watches one Docker engine and writes routes for containers labelled VIRTUAL_HOST "
+                + "into Redis, in Hipache's format.")
+public final class AgentCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--redis-url", defaultValue = "${env:WHARF_REDIS_URL:-redis://127.0.0.1:6379}",
+            description = "Route store: redis://[:password@]host[:port][/db][#prefix], rediss://, redis-sentinel://. Env: WHARF_REDIS_URL.")
+    String redisUrl;
+
+    @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT:-8082}",
+            description = "Port of /healthz (0 = off). Env: WHARF_ADMIN_PORT.")
+    int adminPort;
+
+    @Option(names = "--admin-bind", defaultValue = "${env:WHARF_ADMIN_BIND:-127.0.0.1}",
+            description = "Address the admin port listens on. Env: WHARF_ADMIN_BIND.")
+    String adminBind;
+
+    @Option(names = "--docker-host", defaultValue = "${env:WHARF_DOCKER_HOST:-${env:DOCKER_HOST:-unix:///var/run/docker.sock}}",
+            description = "Docker engine: unix:///path or tcp://host:port. Env: WHARF_DOCKER_HOST, else DOCKER_HOST.")
+    String dockerHost;
+
+    @Option(names = "--agent-id", defaultValue = "${env:WHARF_AGENT_ID}",
+            description = "Name of this agent's route records (default: the Docker engine's host name). Env: WHARF_AGENT_ID.")
+    String agentId;
+
+    @Option(names = "--network", defaultValue = "${env:WHARF_NETWORK}",
+            description = "Network the proxy reaches containers on; a container's IP on it is preferred. Env: WHARF_NETWORK.")
+    String network;
+
+    @Option(names = "--domain", split = ",", defaultValue = "${env:WHARF_DOMAIN}",
+            description = "Also publish short names (VIRTUAL_HOST=blog) as blog.<domain>; repeatable. Env: WHARF_DOMAIN (comma-separated).")
+    List<String> domains = new ArrayList<>();
+
+    @Option(names = "--advertise-ip", defaultValue = "${env:WHARF_ADVERTISE_IP}",
+            description = "Published mode: route to this host IP and the host port VIRTUAL_PORT is published on. Env: WHARF_ADVERTISE_IP.")
+    String advertiseIp;
+
+    @Option(names = "--resync", defaultValue = "${env:WHARF_RESYNC:-60}",
+            description = "Seconds between full reconciles, a safety net behind the events stream. Env: WHARF_RESYNC.")
+    long resyncSeconds;
+
+    @Option(names = "--once", defaultValue = "${env:WHARF_ONCE:-false}",
+            description = "Reconcile once and exit (for cron or debugging). Env: WHARF_ONCE.")
+    boolean once;
+
+    @Option(names = "--dry-run", defaultValue = "${env:WHARF_DRY_RUN:-false}",
+            description = "Print what would be written; write nothing. Env: WHARF_DRY_RUN.")
+    boolean dryRun;
+
+    @Option(names = "--deregister-on-exit", defaultValue = "${env:WHARF_DEREGISTER_ON_EXIT:-false}",
+            description = "On SIGTERM remove the routes this agent wrote (default: leave them, no downtime). Env: WHARF_DEREGISTER_ON_EXIT.")
+    boolean deregisterOnExit;
+
+    public static void main(String[] args) {
+        CommandLine command = new CommandLine(new AgentCommand());
+        command.setParameterExceptionHandler((e, ignored) -> {
+            e.getCommandLine().getErr().println("wharf-agent: " + e.getMessage() + " (see --help)");
+            return 2;
+        });
+        System.exit(command.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RoutingSettings settings = routingSettings();
+        RedisTarget target = parse("--redis-url", () -> RedisTarget.parse(redisUrl));
+        if (resyncSeconds < 1) {
+            throw new ParameterException(spec.commandLine(), "--resync must be at least 1 second, not " + resyncSeconds);
+        }
+        try (DockerEngine docker = new DockerEngine(dockerHost);
+             RedisConnection redis = new RedisConnection(target)) {
+            String id = agentId != null && !agentId.isBlank() ? agentId : engineHostName(docker);
+            AgentRecords records = new AgentRecords(redis, id);
+            RouteWrites writes = dryRun ? new DryRunWrites(System.out) : new StoreWrites(new RouteStore(redis), records);
+            Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings), records, writes);
+            log.info("agent '{}': Docker {}, Redis {}{}", id, dockerHost, target, dryRun ? " (dry run)" : "");
+            if (once) {
+                reconciler.reconcileAll();
+                return 0;
+            }
+            runUntilTerminated(new Agent(docker, reconciler, Duration.ofSeconds(resyncSeconds)));
+            return 0;
+        }
+    }
+
+    private void runUntilTerminated(Agent agent) throws Exception {
+        CountDownLatch stopped = new CountDownLatch(1);
+        AdminServer admin = adminPort > 0 ? new AdminServer(adminBind, adminPort, agent::healthy) : null;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping{}", deregisterOnExit ? "" : "; routes stay in place");
+            agent.stop(deregisterOnExit);
+            if (admin != null) {
+                admin.close();
+            }
+            stopped.countDown();
+        }, "wharf-shutdown"));
+        agent.start();
+        if (admin != null) {
+            admin.start();
+        }
+        stopped.await();
+    }
+
+    /** The default agent id; waits for the engine, since without it the id is unknown. */
+    private String engineHostName(DockerEngine docker) throws InterruptedException {
+        Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
+        while (true) {
+            try {
+                return docker.hostName();
+            } catch (RuntimeException e) {
+                if (once) {
+                    throw e;
+                }
+                Duration delay = backoff.next();
+                log.warn("Docker engine at {} unreachable ({}); retrying in {} ms (or set --agent-id)",
+                        dockerHost, e.getMessage(), delay.toMillis());
+                Thread.sleep(delay.toMillis());
+            }
+        }
+    }
+
+    private RoutingSettings routingSettings() {
+        List<String> normalised = new ArrayList<>();
+        for (String domain : domains) {
+            if (!domain.isBlank()) {
+                normalised.add(parse("--domain", () -> Hosts.frontendHost(domain)));
+            }
+        }
+        Optional<String> ip = Optional.ofNullable(advertiseIp).filter(s -> !s.isBlank()).map(String::trim);
+        ip.ifPresent(value -> parse("--advertise-ip", () -> BackendUrl.http(value, 80)));
+        return new RoutingSettings(Optional.ofNullable(network).filter(s -> !s.isBlank()), normalised, ip);
+    }
+
+    private <T> T parse(String option, java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+}

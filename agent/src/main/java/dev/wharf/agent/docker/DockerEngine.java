@@ -1,0 +1,146 @@
+package dev.wharf.agent.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One Docker engine, through docker-java. Two clients: the events stream may stay silent for hours, so it
+ * has no response timeout; every other call has one, so a stuck engine cannot stall the agent.
+ */
+public final class DockerEngine implements Closeable {
+
+    /** Oldest API with health_status events and network connect/disconnect events. */
+    private static final double MIN_API_VERSION = 1.24;
+
+    private static final Set<String> CONTAINER_ACTIONS =
+            Set.of("start", "restart", "die", "stop", "kill", "pause", "unpause", "destroy", "rename", "update");
+
+    private final String dockerHost;
+    private final DockerClient calls;
+    private final DockerClient events;
+
+    public DockerEngine(String dockerHost) {
+        this.dockerHost = dockerHost;
+        this.calls = client(dockerHost, Duration.ofSeconds(30));
+        this.events = client(dockerHost, null);
+    }
+
+    private static DockerClient client(String dockerHost, Duration responseTimeout) {
+        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(dockerHost)
+                .build();
+        ApacheDockerHttpClient.Builder http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .connectionTimeout(Duration.ofSeconds(5));
+        if (responseTimeout != null) {
+            http.responseTimeout(responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    public String dockerHost() {
+        return dockerHost;
+    }
+
+    /** Checks the engine answers and speaks a recent enough API; returns "version (API x)" for the log. */
+    public String checkVersion() {
+        var version = calls.versionCmd().exec();
+        String api = version.getApiVersion();
+        if (api != null && parseApi(api) < MIN_API_VERSION) {
+            throw new IllegalStateException("Docker engine at " + dockerHost + " speaks API " + api
+                    + ", Wharf needs " + MIN_API_VERSION + " or newer");
+        }
+        return version.getVersion() + " (API " + api + ")";
+    }
+
+    private static double parseApi(String api) {
+        try {
+            return Double.parseDouble(api);
+        } catch (NumberFormatException e) {
+            return Double.MAX_VALUE;
+        }
+    }
+
+    /** The engine's host name: the default agent id. */
+    public String hostName() {
+        return calls.infoCmd().exec().getName();
+    }
+
+    /** Ids of running (and paused) containers. */
+    public List<String> runningContainerIds() {
+        return calls.listContainersCmd().exec().stream().map(Container::getId).toList();
+    }
+
+    /** The container as it is now; empty when it no longer exists. */
+    public Optional<ContainerSnapshot> inspect(String containerId) {
+        try {
+            return Optional.of(Snapshots.of(calls.inspectContainerCmd(containerId).exec()));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Streams the ids of containers whose routing may have changed, from {@code sinceEpochSeconds} on
+     * (the engine replays events since then, so none is missed across a reconnect). Returns at once;
+     * {@code ended} is called once when the stream stops, with the error if there was one.
+     */
+    public Closeable watch(long sinceEpochSeconds, Consumer<String> changed, Consumer<Throwable> ended) {
+        return events.eventsCmd()
+                .withEventTypeFilter(EventType.CONTAINER, EventType.NETWORK)
+                .withSince(Long.toString(sinceEpochSeconds))
+                .exec(new ResultCallback.Adapter<Event>() {
+                    @Override
+                    public void onNext(Event event) {
+                        containerOf(event).ifPresent(changed);
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        ended.accept(error);
+                        super.onError(error);
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        ended.accept(null);
+                        super.onComplete();
+                    }
+                });
+    }
+
+    static Optional<String> containerOf(Event event) {
+        String action = event.getAction() == null ? "" : event.getAction();
+        if (event.getType() == EventType.CONTAINER
+                && (CONTAINER_ACTIONS.contains(action) || action.startsWith("health_status"))) {
+            return Optional.ofNullable(event.getActor() == null ? event.getId() : event.getActor().getId());
+        }
+        if (event.getType() == EventType.NETWORK && (action.equals("connect") || action.equals("disconnect"))
+                && event.getActor() != null && event.getActor().getAttributes() != null) {
+            return Optional.ofNullable(event.getActor().getAttributes().get("container"));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() throws IOException {
+        calls.close();
+        events.close();
+    }
+}

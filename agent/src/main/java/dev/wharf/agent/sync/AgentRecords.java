@@ -1,0 +1,101 @@
+package dev.wharf.agent.sync;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wharf.agent.routing.Route;
+import dev.wharf.route.BackendUrl;
+import dev.wharf.store.RedisConnection;
+import dev.wharf.store.RouteKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An agent's record of the routes it wrote (SPEC §1 {@code wharf:agent:<id>}): container id to JSON
+ * {@code {"container":"web-1","routes":[{"host":..,"backend":..}],"updated":"..."}}. It lets the agent remove
+ * exactly what it wrote, after its own restart too, and nothing that it did not write.
+ */
+public final class AgentRecords {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentRecords.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RedisConnection redis;
+    private final String key;
+    private final String heartbeats;
+    private final String agentId;
+
+    public AgentRecords(RedisConnection redis, String agentId) {
+        RouteKeys keys = new RouteKeys(redis.target().prefix());
+        this.redis = redis;
+        this.agentId = agentId;
+        this.key = keys.agentRecords(agentId);
+        this.heartbeats = keys.agentHeartbeats();
+    }
+
+    public Map<String, OwnedRoutes> all() {
+        Map<String, String> fields = Await.result(redis.async().thenCompose(r -> r.hgetall(key)));
+        Map<String, OwnedRoutes> records = new HashMap<>();
+        fields.forEach((containerId, json) -> decode(containerId, json).ifPresent(o -> records.put(containerId, o)));
+        return records;
+    }
+
+    public Optional<OwnedRoutes> get(String containerId) {
+        String json = Await.result(redis.async().thenCompose(r -> r.hget(key, containerId)));
+        return json == null ? Optional.empty() : decode(containerId, json);
+    }
+
+    public void put(String containerId, OwnedRoutes owned) {
+        String json = encode(owned);
+        Await.result(redis.async().thenCompose(r -> r.hset(key, containerId, json)));
+    }
+
+    public void remove(String containerId) {
+        Await.result(redis.async().thenCompose(r -> r.hdel(key, containerId)));
+    }
+
+    /** Marks this agent alive now, so that operators can see stale agents ({@code ZRANGE wharf:agents}). */
+    public void heartbeat() {
+        Await.result(redis.async().thenCompose(r -> r.zadd(heartbeats, Instant.now().getEpochSecond(), agentId)));
+    }
+
+    record Entry(String host, String backend) {
+    }
+
+    record Json(String container, List<Entry> routes, String updated) {
+    }
+
+    private static String encode(OwnedRoutes owned) {
+        List<Entry> entries = owned.routes().stream()
+                .map(r -> new Entry(r.host(), r.backend().toString()))
+                .sorted((a, b) -> (a.host() + a.backend()).compareTo(b.host() + b.backend()))
+                .toList();
+        try {
+            return JSON.writeValueAsString(new Json(owned.container(), entries, Instant.now().toString()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A record this agent cannot read is left alone (and said so): guessing could delete someone's route. */
+    private Optional<OwnedRoutes> decode(String containerId, String json) {
+        try {
+            Json record = JSON.readValue(json, Json.class);
+            Set<Route> routes = new HashSet<>();
+            for (Entry entry : record.routes()) {
+                routes.add(new Route(entry.host(), BackendUrl.parse(entry.backend())));
+            }
+            return Optional.of(new OwnedRoutes(record.container(), routes));
+        } catch (JsonProcessingException | RuntimeException e) {
+            log.warn("ignoring unreadable record of container {} in {}: {}", containerId, key, e.getMessage());
+            return Optional.empty();
+        }
+    }
+}

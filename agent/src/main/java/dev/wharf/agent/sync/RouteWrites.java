@@ -1,0 +1,20 @@
+package dev.wharf.agent.sync;
+
+import dev.wharf.agent.routing.Route;
+
+/** The writes a reconcile makes: to Redis, or (with {@code --dry-run}) only to the log. */
+public interface RouteWrites {
+
+    /** Adds the backend to its frontend; true when the frontend changed. */
+    boolean add(Route route);
+
+    /** Removes the backend from its frontend; true when the frontend changed. */
+    boolean remove(Route route);
+
+    void record(String containerId, OwnedRoutes owned);
+
+    void forget(String containerId);
+
+    /** Says this agent is alive (after each full reconcile). */
+    void heartbeat();
+}
