@@ -1,0 +1,309 @@
+package dev.wharf.agent;
+
+import dev.wharf.agent.docker.DockerFixture;
+import dev.wharf.agent.docker.DockerLink;
+import dev.wharf.agent.routing.RoutingSettings;
+import dev.wharf.testing.RedisServer;
+import dev.wharf.testing.TestRedis;
+import dev.wharf.testing.Wait;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The agent against a real Docker engine and a real Redis. */
+class AgentIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String DOCKER = System.getenv().getOrDefault("DOCKER_HOST", "unix:///var/run/docker.sock");
+
+    private DockerFixture docker;
+    private RedisClient redisClient;
+    private StatefulRedisConnection<String, String> connection;
+    private RedisCommands<String, String> redis;
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final String agentId = "it-" + Long.toHexString(System.nanoTime());
+
+    @BeforeEach
+    void setUp() {
+        docker = DockerFixture.connect();
+        redisClient = RedisClient.create(TestRedis.url());
+        connection = redisClient.connect();
+        redis = connection.sync();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        java.util.Collections.reverse(cleanup);
+        for (AutoCloseable closeable : cleanup) {
+            closeable.close();
+        }
+        docker.close();
+        connection.close();
+        redisClient.shutdown();
+    }
+
+    private TestAgent agent(RoutingSettings settings) {
+        return track(TestAgent.start(DOCKER, TestRedis.url(), agentId, settings));
+    }
+
+    private <T extends AutoCloseable> T track(T closeable) {
+        cleanup.add(closeable);
+        return closeable;
+    }
+
+    private List<String> frontend(String host) {
+        return redis.lrange("frontend:" + host, 0, -1);
+    }
+
+    private void awaitFrontend(String host, String... expected) {
+        Wait.untilEquals("frontend:" + host, WAIT, List.of(expected), () -> frontend(host));
+    }
+
+    private void awaitBackends(String host, String... backends) {
+        Wait.untilEquals("backends of frontend:" + host, WAIT, List.of(backends).stream().sorted().toList(),
+                () -> {
+                    List<String> list = frontend(host);
+                    return list.isEmpty() ? List.<String>of() : list.subList(1, list.size()).stream().sorted().toList();
+                });
+    }
+
+    private static String get(String url) throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/")).timeout(Duration.ofSeconds(5)).build();
+        return client.send(request, HttpResponse.BodyHandlers.ofString()).body().trim();
+    }
+
+    @Test
+    void routesARunningContainerAndRemovesTheRouteWhenItStops() throws Exception {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("shop");
+        var web = docker.backend("web").label("VIRTUAL_HOST", host).label("VIRTUAL_PORT", "8080");
+        String id = web.start();
+        String backend = "http://" + docker.ip(id, "bridge") + ":8080";
+
+        awaitFrontend(host, host, backend);
+        assertThat(get(backend)).isEqualTo(web.name());
+
+        docker.stop(id);
+        awaitFrontend(host);
+        assertThat(redis.exists("frontend:" + host)).isZero();
+    }
+
+    @Test
+    void containersSharingAHostAreBackendsOfOneFrontend() {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("shared");
+        String one = docker.backend("one").label("VIRTUAL_HOST", host).start();
+        String two = docker.backend("two").env("VIRTUAL_HOST", host).start();
+        String ipOne = "http://" + docker.ip(one, "bridge") + ":8080";
+        String ipTwo = "http://" + docker.ip(two, "bridge") + ":8080";
+
+        awaitBackends(host, ipOne, ipTwo);
+        assertThat(frontend(host).get(0)).isEqualTo(host);
+
+        docker.stop(one);
+        awaitFrontend(host, host, ipTwo);
+    }
+
+    @Test
+    void registersAContainerWithAHealthcheckOnlyOnceHealthy() {
+        TestAgent agent = agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("health");
+        String id = docker.backend("health").label("VIRTUAL_HOST", host).healthcheckOnReadyFile().start();
+
+        // Health checks run every 300 ms; after several, the container is still "starting" and unrouted.
+        Wait.until("a reconcile after the container started", WAIT, agent::healthy);
+        agent.reconciler().converge(id);
+        assertThat(frontend(host)).isEmpty();
+
+        docker.exec(id, "touch", "/www/ready");
+        awaitFrontend(host, host, "http://" + docker.ip(id, "bridge") + ":8080");
+
+        docker.exec(id, "rm", "/www/ready");
+        awaitFrontend(host);
+    }
+
+    @Test
+    void removesAPausedContainerAndRestoresItWhenUnpaused() {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("pause");
+        String id = docker.backend("pause").label("VIRTUAL_HOST", host).start();
+        String backend = "http://" + docker.ip(id, "bridge") + ":8080";
+        awaitFrontend(host, host, backend);
+
+        docker.pause(id);
+        awaitFrontend(host);
+        docker.unpause(id);
+        awaitFrontend(host, host, backend);
+    }
+
+    @Test
+    void choosesTheIpOnTheProxyNetworkOrOnVirtualNetwork() {
+        String front = docker.createNetwork("wharf-it-front-" + Long.toHexString(System.nanoTime()));
+        String back = docker.createNetwork("wharf-it-back-" + Long.toHexString(System.nanoTime()));
+        agent(new RoutingSettings(Optional.of(front), List.of(), Optional.empty()));
+        String viaFlag = TestRedis.uniqueHost("viaflag");
+        String viaLabel = TestRedis.uniqueHost("vialabel");
+        // "back" sorts before "front": without --network the first by name would be picked.
+        String one = docker.backend("twonets").label("VIRTUAL_HOST", viaFlag).network(back, front).start();
+        String two = docker.backend("labelled").label("VIRTUAL_HOST", viaLabel).label("VIRTUAL_NETWORK", back)
+                .network(front, back).start();
+
+        awaitFrontend(viaFlag, viaFlag, "http://" + docker.ip(one, front) + ":8080");
+        awaitFrontend(viaLabel, viaLabel, "http://" + docker.ip(two, back) + ":8080");
+    }
+
+    @Test
+    void publishedModeRoutesToTheAdvertisedIpAndHostPort() throws Exception {
+        agent(new RoutingSettings(Optional.empty(), List.of(), Optional.of("127.0.0.1")));
+        String host = TestRedis.uniqueHost("published");
+        var web = docker.backend("published").label("VIRTUAL_HOST", host).label("VIRTUAL_PORT", "8080").published();
+        String id = web.start();
+        String backend = "http://127.0.0.1:" + docker.hostPort(id, 8080);
+
+        awaitFrontend(host, host, backend);
+        assertThat(get(backend)).isEqualTo(web.name());
+    }
+
+    @Test
+    void expandsShortNamesUnderConfiguredDomains() {
+        agent(new RoutingSettings(Optional.empty(), List.of("example.test"), Optional.empty()));
+        String name = "blog" + Long.toHexString(System.nanoTime());
+        String id = docker.backend("blog").label("VIRTUAL_HOST", name).start();
+        String backend = "http://" + docker.ip(id, "bridge") + ":8080";
+
+        awaitFrontend(name, name, backend);
+        awaitFrontend(name + ".example.test", name + ".example.test", backend);
+    }
+
+    @Test
+    void routesContainersThatRanBeforeTheAgentStarted() {
+        String host = TestRedis.uniqueHost("early");
+        String id = docker.backend("early").label("VIRTUAL_HOST", host).start();
+
+        agent(RoutingSettings.defaults());
+        awaitFrontend(host, host, "http://" + docker.ip(id, "bridge") + ":8080");
+    }
+
+    @Test
+    void removesWhatWentStaleWhileItWasDownAndNothingItDidNotWrite() {
+        String host = TestRedis.uniqueHost("stale");
+        String handWritten = TestRedis.uniqueHost("by-hand");
+        redis.rpush("frontend:" + handWritten, "by-hand", "http://10.1.1.1:80");
+        String id = docker.backend("stale").label("VIRTUAL_HOST", host).start();
+        String backend = "http://" + docker.ip(id, "bridge") + ":8080";
+
+        TestAgent first = agent(RoutingSettings.defaults());
+        awaitFrontend(host, host, backend);
+        first.stop(false);
+        assertThat(frontend(host)).containsExactly(host, backend);
+
+        // While no agent runs: the container stops, someone adds a backend by hand, another agent routes it too.
+        docker.stop(id);
+        redis.rpush("frontend:" + host, "http://10.2.2.2:80");
+        String otherAgent = "other-" + agentId;
+        try (TestAgent other = TestAgent.start(DOCKER, TestRedis.url(), otherAgent, RoutingSettings.defaults())) {
+            other.stop(false);
+        }
+        redis.rpush("frontend:" + host, "http://10.3.3.3:80");
+        redis.hset("wharf:agent:" + otherAgent, "c0ffee", "{\"container\":\"elsewhere\",\"routes\":[{\"host\":\""
+                + host + "\",\"backend\":\"http://10.3.3.3:80\"}],\"updated\":\"2026-01-01T00:00:00Z\"}");
+
+        agent(RoutingSettings.defaults());
+        awaitFrontend(host, host, "http://10.2.2.2:80", "http://10.3.3.3:80");
+        assertThat(frontend(handWritten)).containsExactly("by-hand", "http://10.1.1.1:80");
+        assertThat(redis.hexists("wharf:agent:" + agentId, id)).isFalse();
+        assertThat(redis.hexists("wharf:agent:" + otherAgent, "c0ffee")).isTrue();
+        redis.del("wharf:agent:" + otherAgent);
+    }
+
+    @Test
+    void leavesRoutesInPlaceOnStopAndRemovesOnlyItsOwnWhenDeregistering() {
+        String host = TestRedis.uniqueHost("deregister");
+        String id = docker.backend("deregister").label("VIRTUAL_HOST", host).start();
+        String backend = "http://" + docker.ip(id, "bridge") + ":8080";
+        TestAgent first = agent(RoutingSettings.defaults());
+        awaitFrontend(host, host, backend);
+        first.stop(false);
+        assertThat(frontend(host)).containsExactly(host, backend);
+
+        TestAgent second = agent(RoutingSettings.defaults());
+        redis.rpush("frontend:" + host, "http://10.4.4.4:80");
+        second.stop(true);
+        assertThat(frontend(host)).containsExactly(host, "http://10.4.4.4:80");
+        assertThat(redis.exists("wharf:agent:" + agentId)).isZero();
+    }
+
+    @Test
+    void skipsContainersWithBadLabelsWithAWarningAndKeepsWorking() {
+        TestAgent agent = agent(RoutingSettings.defaults());
+        String badHost = docker.backend("badhost").label("VIRTUAL_HOST", "bad host!").start();
+        String badPort = docker.backend("badport").label("VIRTUAL_HOST", TestRedis.uniqueHost("badport"))
+                .label("VIRTUAL_PORT", "abc").start();
+        String notExposed = docker.backend("notexposed").label("VIRTUAL_HOST", TestRedis.uniqueHost("notexposed"))
+                .label("VIRTUAL_PORT", "9999").start();
+        String host = TestRedis.uniqueHost("good");
+        String good = docker.backend("good").label("VIRTUAL_HOST", host).start();
+
+        awaitFrontend(host, host, "http://" + docker.ip(good, "bridge") + ":8080");
+        Wait.until("three warnings", WAIT, () -> agent.reconciler().warnings().keySet().containsAll(List.of(badHost, badPort, notExposed)));
+        assertThat(agent.reconciler().warnings().get(badHost)).singleElement().asString().contains("VIRTUAL_HOST='bad host!'", "not routed");
+        assertThat(agent.reconciler().warnings().get(badPort)).singleElement().asString().contains("VIRTUAL_PORT='abc' is not a number");
+        assertThat(agent.reconciler().warnings().get(notExposed)).singleElement().asString().contains("VIRTUAL_PORT='9999' is not an exposed port");
+        assertThat(redis.hexists("wharf:agent:" + agentId, badPort)).isFalse();
+    }
+
+    @Test
+    void reconnectsWhenTheDockerEngineGoesAwayAndComesBack() {
+        DockerLink link = track(DockerLink.open());
+        TestAgent agent = track(TestAgent.start(link.dockerHost(), TestRedis.url(), agentId, RoutingSettings.defaults()));
+        Wait.until("the agent to watch events", WAIT, agent::healthy);
+
+        link.cut();
+        Wait.until("the agent to notice", WAIT, () -> !agent.healthy());
+        String host = TestRedis.uniqueHost("afterreconnect");
+        String id = docker.backend("meanwhile").label("VIRTUAL_HOST", host).start();
+        link.restore();
+
+        awaitFrontend(host, host, "http://" + docker.ip(id, "bridge") + ":8080");
+        Wait.until("the agent to watch events again", WAIT, agent::healthy);
+        String later = TestRedis.uniqueHost("later");
+        String laterId = docker.backend("later").label("VIRTUAL_HOST", later).start();
+        awaitFrontend(later, later, "http://" + docker.ip(laterId, "bridge") + ":8080");
+    }
+
+    @Test
+    void appliesTheCurrentStateWhenRedisComesBack() {
+        RedisServer own = track(RedisServer.startOrSkip());
+        TestAgent agent = track(TestAgent.start(DOCKER, own.url(), agentId, RoutingSettings.defaults()));
+        Wait.until("the agent to watch events", WAIT, agent::healthy);
+
+        own.stop();
+        String host = TestRedis.uniqueHost("redisdown");
+        String id = docker.backend("redisdown").label("VIRTUAL_HOST", host).start();
+        Wait.until("the agent to report the failed sync", WAIT, () -> !agent.healthy());
+        own.start();
+
+        try (RedisClient client = RedisClient.create(own.url());
+             StatefulRedisConnection<String, String> ownConnection = client.connect()) {
+            Wait.untilEquals("frontend:" + host + " in the restarted Redis", WAIT,
+                    List.of(host, "http://" + docker.ip(id, "bridge") + ":8080"),
+                    () -> ownConnection.sync().lrange("frontend:" + host, 0, -1));
+        }
+        Wait.until("the agent to be healthy again", WAIT, agent::healthy);
+    }
+}
