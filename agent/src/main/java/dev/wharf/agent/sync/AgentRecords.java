@@ -38,6 +38,8 @@ public final class AgentRecords {
         this.agentId = agentId;
         this.key = keys.agentRecords(agentId);
         this.heartbeats = keys.agentHeartbeats();
+        // Jackson's first use costs ~100 ms of class loading: pay it now, not on the first container's route.
+        decode("warm-up", encode(new OwnedRoutes("warm-up", Set.of(new Route("warm.up", BackendUrl.http("127.0.0.1", 80))))));
     }
 
     public Map<String, OwnedRoutes> all() {
