@@ -90,12 +90,21 @@ public final class AgentCommand implements Callable<Integer> {
     boolean deregisterOnExit;
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command with Wharf's error handling: bad options give one line and exit 2, failures exit 1. */
+    static CommandLine commandLine() {
         CommandLine command = new CommandLine(new AgentCommand());
         command.setParameterExceptionHandler((e, ignored) -> {
             e.getCommandLine().getErr().println("wharf-agent: " + e.getMessage() + " (see --help)");
             return 2;
         });
-        System.exit(command.execute(args));
+        command.setExecutionExceptionHandler((e, cmd, ignored) -> {
+            log.error("{}", e.getMessage(), log.isDebugEnabled() ? e : null);
+            return 1;
+        });
+        return command;
     }
 
     @Override

@@ -102,11 +102,16 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /** Not synchronized: shutting down waits for Lettuce's threads, which may be about to call {@link #connected}. */
     @Override
-    public synchronized void close() {
-        if (connection != null) {
-            connection.close();
+    public void close() {
+        StatefulRedisConnection<String, String> open;
+        synchronized (this) {
+            open = connection;
         }
-        client.shutdown();
+        if (open != null) {
+            open.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 }

@@ -267,6 +267,14 @@ class RouteStoreIT {
         }
     }
 
+    @Test
+    void closeDoesNotHangWhileAConnectAttemptFails() throws Exception {
+        RouteStore unreachable = RouteStore.connect("redis://127.0.0.1:" + dev.wharf.testing.FreePort.find());
+        assertThatThrownBy(() -> get(unreachable.read(host))).isInstanceOf(ExecutionException.class);
+        unreachable.read(host);
+        CompletableFuture.runAsync(unreachable::close).get(10, TimeUnit.SECONDS);
+    }
+
     private Optional<Frontend> read(String h) throws Exception {
         return get(store.read(h));
     }
