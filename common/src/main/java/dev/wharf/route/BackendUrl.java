@@ -49,10 +49,6 @@ public record BackendUrl(String scheme, String host, int port) {
         return new BackendUrl(scheme, uri.getHost().toLowerCase(Locale.ROOT), port);
     }
 
-    public boolean isTls() {
-        return scheme.equals("https");
-    }
-
     /** The canonical form stored in Redis, e.g. {@code http://172.18.0.5:80}. */
     @Override
     public String toString() {

@@ -25,14 +25,4 @@ public record Frontend(String host, String identifier, List<String> backends, Se
     public boolean isDead(int index) {
         return dead.contains(index);
     }
-
-    /** True when no backend is left that is not marked dead. */
-    public boolean allDead() {
-        for (int i = 0; i < backends.size(); i++) {
-            if (!isDead(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 }

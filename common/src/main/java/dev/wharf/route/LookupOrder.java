@@ -27,10 +27,6 @@ public final class LookupOrder {
         return new LookupOrder(DEFAULT_XIP_DOMAINS);
     }
 
-    public List<String> xipDomains() {
-        return xipDomains;
-    }
-
     /** Candidates for an already normalised host ({@link Hosts#requestHost}), without duplicates. */
     public List<Candidate> candidates(String host) {
         Map<String, LookupRule> ordered = new LinkedHashMap<>();

@@ -55,10 +55,6 @@ public final class RedisConnection implements AutoCloseable {
         return target;
     }
 
-    RedisClient client() {
-        return client;
-    }
-
     /** The commands of the open connection, opening it first if needed (at most one attempt per half second). */
     public synchronized CompletionStage<RedisAsyncCommands<String, String>> async() {
         if (connection != null) {

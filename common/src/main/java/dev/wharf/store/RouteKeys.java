@@ -31,10 +31,4 @@ public record RouteKeys(String prefix) {
     public String agentHeartbeats() {
         return prefix + "wharf:agents";
     }
-
-    /** Host of a {@code frontend:} key, or null when the key is not one. */
-    public String hostOf(String frontendKey) {
-        String start = frontend("");
-        return frontendKey.startsWith(start) ? frontendKey.substring(start.length()) : null;
-    }
 }
