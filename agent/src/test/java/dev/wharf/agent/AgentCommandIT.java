@@ -34,10 +34,14 @@ class AgentCommandIT {
 
     @AfterEach
     void tearDown() {
-        docker.close();
-        redis.sync().del("wharf:agent:" + agentId);
-        redis.close();
-        client.shutdown();
+        if (docker != null) {
+            docker.close();
+        }
+        if (client != null) {
+            redis.sync().del("wharf:agent:" + agentId);
+            redis.close();
+            client.shutdown();
+        }
     }
 
     private static int run(String... args) {

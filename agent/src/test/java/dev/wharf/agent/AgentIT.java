@@ -51,9 +51,13 @@ class AgentIT {
         for (AutoCloseable closeable : cleanup) {
             closeable.close();
         }
-        docker.close();
-        connection.close();
-        redisClient.shutdown();
+        if (docker != null) {
+            docker.close();
+        }
+        if (redisClient != null) {
+            connection.close();
+            redisClient.shutdown();
+        }
     }
 
     private TestAgent agent(RoutingSettings settings) {
