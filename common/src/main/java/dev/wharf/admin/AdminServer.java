@@ -1,4 +1,4 @@
-package dev.wharf.agent;
+package dev.wharf.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,12 +9,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
-/** The agent's admin port: {@code /healthz} answers 200 while events are watched and syncs succeed, else 503. */
-final class AdminServer implements AutoCloseable {
+/** An admin port: {@code /healthz} answers 200 while the program says it is healthy, else 503. */
+public final class AdminServer implements AutoCloseable {
 
     private final HttpServer server;
 
-    AdminServer(String bind, int port, BooleanSupplier healthy) throws IOException {
+    public AdminServer(String bind, int port, BooleanSupplier healthy) throws IOException {
         server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         server.createContext("/healthz", exchange -> {
             boolean ok = healthy.getAsBoolean();
@@ -23,11 +23,11 @@ final class AdminServer implements AutoCloseable {
         server.createContext("/", exchange -> respond(exchange, 404, "not found\n"));
     }
 
-    void start() {
+    public void start() {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 

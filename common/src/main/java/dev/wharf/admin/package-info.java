@@ -1,0 +1,2 @@
+/** The admin port both programs serve: health now; metrics and route listing to come. */
+package dev.wharf.admin;

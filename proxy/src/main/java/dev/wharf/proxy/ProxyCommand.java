@@ -1,0 +1,235 @@
+package dev.wharf.proxy;
+
+import dev.wharf.admin.AdminServer;
+import dev.wharf.proxy.config.ConfigException;
+import dev.wharf.proxy.config.HipacheConfig;
+import dev.wharf.route.Hosts;
+import dev.wharf.route.LookupOrder;
+import dev.wharf.store.RedisTarget;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+
+/**
+ * {@code wharf-proxy}. Every option also reads {@code WHARF_<OPTION>}. Precedence: command line, then
+ * environment, then Hipache's {@code config.json} ({@code --config}), then the defaults shown in {@code --help}.
+ */
+@Command(name = "wharf-proxy", mixinStandardHelpOptions = true, version = "wharf-proxy 0.1.0", sortOptions = false,
+        description = "Reverse proxy for the routes in Redis (Hipache's format): HTTP/1.1, keep-alive, WebSocket.")
+public final class ProxyCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--redis-url", defaultValue = "${env:WHARF_REDIS_URL}",
+            description = "Route store, as for the agent (default: config.json's driver, else redis://127.0.0.1:6379). Env: WHARF_REDIS_URL.")
+    String redisUrl;
+
+    @Option(names = "--config", defaultValue = "${env:WHARF_CONFIG}",
+            description = "Hipache's config.json, read as it is; explicit options win over it. Env: WHARF_CONFIG.")
+    Path config;
+
+    @Option(names = "--bind", split = ",", defaultValue = "${env:WHARF_BIND}",
+            description = "Address(es) to listen on (default: 0.0.0.0). Env: WHARF_BIND.")
+    List<String> bind;
+
+    @Option(names = "--http-port", defaultValue = "${env:WHARF_HTTP_PORT}",
+            description = "HTTP port (default: 80). Env: WHARF_HTTP_PORT.")
+    Integer httpPort;
+
+    @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
+            description = "Port of /healthz, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
+    Integer adminPort;
+
+    @Option(names = "--admin-bind", defaultValue = "${env:WHARF_ADMIN_BIND}",
+            description = "Address of the admin port (default: 127.0.0.1). Env: WHARF_ADMIN_BIND.")
+    String adminBind;
+
+    @Option(names = "--xip-domain", split = ",", defaultValue = "${env:WHARF_XIP_DOMAIN}",
+            description = "xip.io-style domains, repeatable (default: xip.io, nip.io, sslip.io). Env: WHARF_XIP_DOMAIN.")
+    List<String> xipDomains;
+
+    @Option(names = "--cache-ttl", defaultValue = "${env:WHARF_CACHE_TTL}",
+            description = "Milliseconds a lookup is cached (default: 1000). Env: WHARF_CACHE_TTL.")
+    Long cacheTtl;
+
+    @Option(names = "--dead-backend-ttl", defaultValue = "${env:WHARF_DEAD_BACKEND_TTL}",
+            description = "Seconds a backend stays marked dead (default: 30). Env: WHARF_DEAD_BACKEND_TTL.")
+    Integer deadBackendTtl;
+
+    @Option(names = "--retry-on-error", defaultValue = "${env:WHARF_RETRY_ON_ERROR}",
+            description = "Other backends to try after a connect failure (default: 3). Env: WHARF_RETRY_ON_ERROR.")
+    Integer retryOnError;
+
+    @Option(names = "--access-log", defaultValue = "${env:WHARF_ACCESS_LOG}",
+            description = "A file, stdout, or off (default: stdout). Env: WHARF_ACCESS_LOG.")
+    String accessLog;
+
+    @Option(names = "--workers", defaultValue = "${env:WHARF_WORKERS}",
+            description = "Event loop threads, 0 = two per core (default: 0). Env: WHARF_WORKERS.")
+    Integer workers;
+
+    @Option(names = "--max-sockets", defaultValue = "${env:WHARF_MAX_SOCKETS}",
+            description = "Connections per backend per event loop (default: 100). Env: WHARF_MAX_SOCKETS.")
+    Integer maxSockets;
+
+    @Option(names = "--connect-timeout", defaultValue = "${env:WHARF_CONNECT_TIMEOUT}",
+            description = "Milliseconds to connect to a backend (default: 3000). Env: WHARF_CONNECT_TIMEOUT.")
+    Long connectTimeout;
+
+    @Option(names = "--backend-timeout", defaultValue = "${env:WHARF_BACKEND_TIMEOUT}",
+            description = "Seconds to wait for a backend's answer (default: 30). Env: WHARF_BACKEND_TIMEOUT.")
+    Integer backendTimeout;
+
+    @Option(names = "--client-timeout", defaultValue = "${env:WHARF_CLIENT_TIMEOUT}",
+            description = "Seconds to wait for a request head or the next part of a body (default: 30). Env: WHARF_CLIENT_TIMEOUT.")
+    Integer clientTimeout;
+
+    @Option(names = "--trust-forwarded", defaultValue = "${env:WHARF_TRUST_FORWARDED}", arity = "0..1", fallbackValue = "true",
+            description = "Keep clients' X-Forwarded-* headers (behind another proxy) (default: false). Env: WHARF_TRUST_FORWARDED.")
+    Boolean trustForwarded;
+
+    @Option(names = "--dead-backend-on-500", defaultValue = "${env:WHARF_DEAD_BACKEND_ON_500}", arity = "0..1", fallbackValue = "true",
+            description = "Also mark a backend dead when it answers 5xx, as Hipache did (default: false). Env: WHARF_DEAD_BACKEND_ON_500.")
+    Boolean deadBackendOn500;
+
+    @Option(names = "--shutdown-grace", defaultValue = "${env:WHARF_SHUTDOWN_GRACE}",
+            description = "Seconds in-flight requests get to finish on SIGTERM (default: 30). Env: WHARF_SHUTDOWN_GRACE.")
+    Integer shutdownGrace;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command with Wharf's error handling: bad options give one line and exit 2, failures exit 1. */
+    static CommandLine commandLine() {
+        CommandLine command = new CommandLine(new ProxyCommand());
+        command.setParameterExceptionHandler((e, ignored) -> {
+            e.getCommandLine().getErr().println("wharf-proxy: " + e.getMessage() + " (see --help)");
+            return 2;
+        });
+        command.setExecutionExceptionHandler((e, cmd, ignored) -> {
+            log.error("{}", e.getMessage(), log.isDebugEnabled() ? e : null);
+            return 1;
+        });
+        return command;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ProxySettings settings = settings();
+        ProxyServer server = ProxyServer.start(settings);
+        AdminServer admin = settings.adminPort() > 0
+                ? new AdminServer(settings.adminBind(), settings.adminPort(), server::healthy) : null;
+        if (admin != null) {
+            admin.start();
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping: finishing in-flight requests (up to {} s)", settings.shutdownGrace().toSeconds());
+            server.close();
+            if (admin != null) {
+                admin.close();
+            }
+            stopped.countDown();
+        }, "wharf-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Merges command line and environment (already in the fields), config.json and the defaults. */
+    ProxySettings settings() {
+        HipacheConfig file = config == null ? emptyConfig() : parse(() -> readConfig(config));
+        String redis = first(redisUrl, file.driver(), "redis://127.0.0.1:6379");
+        parse("--redis-url", () -> RedisTarget.parse(redis));
+        List<String> domains = first(xipDomains, null, LookupOrder.DEFAULT_XIP_DOMAINS);
+        domains.forEach(domain -> parse("--xip-domain", () -> Hosts.frontendHost(domain)));
+        return new ProxySettings(
+                redis,
+                first(bind, file.httpBind(), List.of("0.0.0.0")),
+                port("--http-port", first(httpPort, file.httpPort(), 80)),
+                first(adminBind, null, "127.0.0.1"),
+                port("--admin-port", first(adminPort, null, 8081)),
+                domains,
+                Duration.ofMillis(positive("--cache-ttl", first(cacheTtl, null, 1000L))),
+                Duration.ofSeconds(positive("--dead-backend-ttl", first(deadBackendTtl, file.deadBackendTtl(), 30))),
+                atLeastZero("--retry-on-error", first(retryOnError, file.retryOnError(), 3)),
+                first(accessLog, file.accessLog(), "stdout"),
+                atLeastZero("--workers", first(workers, file.workers(), 0)),
+                positive("--max-sockets", first(maxSockets, file.maxSockets(), 100)),
+                Duration.ofMillis(positive("--connect-timeout", first(connectTimeout, null, 3000L))),
+                Duration.ofSeconds(positive("--backend-timeout", first(backendTimeout, file.tcpTimeout(), 30))),
+                Duration.ofSeconds(positive("--client-timeout", first(clientTimeout, null, 30))),
+                first(trustForwarded, null, false),
+                first(deadBackendOn500, file.deadBackendOn500(), false),
+                first(null, file.httpKeepAlive(), true),
+                Duration.ofSeconds(atLeastZero("--shutdown-grace", first(shutdownGrace, null, 30))));
+    }
+
+    private static HipacheConfig readConfig(Path path) {
+        try {
+            return HipacheConfig.read(path);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private static HipacheConfig emptyConfig() {
+        return new HipacheConfig(null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    private static <T> T first(T option, T fromFile, T fallback) {
+        return option != null ? option : fromFile != null ? fromFile : fallback;
+    }
+
+    private int port(String option, int port) {
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), option + " must be a port from 0 to 65535, not " + port);
+        }
+        return port;
+    }
+
+    private <N extends Number> N positive(String option, N value) {
+        if (value.longValue() < 1) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least 1, not " + value);
+        }
+        return value;
+    }
+
+    private int atLeastZero(String option, int value) {
+        if (value < 0) {
+            throw new ParameterException(spec.commandLine(), option + " must not be negative, not " + value);
+        }
+        return value;
+    }
+
+    private <T> T parse(Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private <T> T parse(String option, Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.wharf.proxy;
+
+import dev.wharf.proxy.http.AccessLog;
+import dev.wharf.proxy.http.FrontendHandler;
+import dev.wharf.proxy.http.ProxyContext;
+import dev.wharf.proxy.http.ProxyInitializer;
+import dev.wharf.proxy.pool.BackendPools;
+import dev.wharf.proxy.route.DeadBackends;
+import dev.wharf.proxy.route.RouteCache;
+import dev.wharf.proxy.route.RouteEvents;
+import dev.wharf.route.LookupOrder;
+import dev.wharf.store.RedisConnection;
+import dev.wharf.store.RedisTarget;
+import dev.wharf.store.RouteStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Starts the proxy (listeners, route cache and its subscription, backend pools) and stops it gracefully. */
+public final class ProxyServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final ProxySettings settings;
+    private final RedisConnection redis;
+    private final RouteEvents events;
+    private final AccessLog accessLog;
+    private final ProxyContext context;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final List<Channel> listeners = new ArrayList<>();
+
+    private ProxyServer(ProxySettings settings) throws IOException {
+        this.settings = settings;
+        RedisTarget target = RedisTarget.parse(settings.redisUrl());
+        this.redis = new RedisConnection(target);
+        RouteStore store = new RouteStore(redis);
+        RouteCache routes = new RouteCache(store, new LookupOrder(settings.xipDomains()), settings.cacheTtl());
+        this.events = new RouteEvents(target, routes);
+        this.accessLog = AccessLog.open(settings.accessLog());
+        Transport transport = Transport.best();
+        this.context = new ProxyContext(settings, routes, new DeadBackends(store, routes, settings.deadBackendTtl()),
+                new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout()), accessLog);
+        this.acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
+        this.workers = new MultiThreadIoEventLoopGroup(settings.workers(), transport.ioHandler());
+        log.info("transport {}, {} event loop(s), Redis {}", transport.name(),
+                settings.workers() == 0 ? "default" : settings.workers(), target);
+        events.start();
+        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptors, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ProxyInitializer(context, clients, "http"));
+        for (String address : settings.bind()) {
+            Channel listener = bootstrap.bind(address, settings.httpPort()).syncUninterruptibly().channel();
+            listeners.add(listener);
+            log.info("listening for HTTP on {}", listener.localAddress());
+        }
+    }
+
+    public static ProxyServer start(ProxySettings settings) throws IOException {
+        return new ProxyServer(settings);
+    }
+
+    /** The port actually bound (differs from the setting when that is 0). */
+    public int httpPort() {
+        return ((InetSocketAddress) listeners.get(0).localAddress()).getPort();
+    }
+
+    public boolean healthy() {
+        return listeners.stream().allMatch(Channel::isActive);
+    }
+
+    /** Stops accepting, lets in-flight exchanges finish (up to the grace period), then closes everything. */
+    @Override
+    public void close() {
+        listeners.forEach(listener -> listener.close().syncUninterruptibly());
+        context.drain();
+        for (Channel client : clients) {
+            client.eventLoop().execute(() -> {
+                FrontendHandler frontend = client.pipeline().get(FrontendHandler.class);
+                if (frontend == null || !frontend.busy()) {
+                    client.close();
+                }
+            });
+        }
+        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        while (!clients.isEmpty() && System.nanoTime() < deadline) {
+            sleep(50);
+        }
+        if (!clients.isEmpty()) {
+            log.warn("closing {} connection(s) still busy after {} s", clients.size(), settings.shutdownGrace().toSeconds());
+        }
+        clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        events.close();
+        redis.close();
+        accessLog.close();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.wharf.proxy;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the proxy is configured with, merged from the command line, the environment, Hipache's
+ * {@code config.json} and the defaults, in that order of precedence.
+ *
+ * @param workers        event loop threads (Hipache's {@code server.workers}); 0 = two per core
+ * @param maxSockets     open connections per backend per event loop (Hipache's {@code server.maxSockets})
+ * @param backendTimeout longest wait for a backend's response head (Hipache's {@code server.tcpTimeout})
+ * @param clientTimeout  longest wait for a client's request head, and for each read of its body
+ * @param accessLog      a file, {@code stdout}, or {@code off}
+ */
+public record ProxySettings(
+        String redisUrl,
+        List<String> bind,
+        int httpPort,
+        String adminBind,
+        int adminPort,
+        List<String> xipDomains,
+        Duration cacheTtl,
+        Duration deadBackendTtl,
+        int retryOnError,
+        String accessLog,
+        int workers,
+        int maxSockets,
+        Duration connectTimeout,
+        Duration backendTimeout,
+        Duration clientTimeout,
+        boolean trustForwarded,
+        boolean deadBackendOn500,
+        boolean backendKeepAlive,
+        Duration shutdownGrace) {
+
+    public ProxySettings {
+        bind = List.copyOf(bind);
+        xipDomains = List.copyOf(xipDomains);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.wharf.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+
+import java.util.List;
+
+/**
+ * Header rewriting at the proxy (RFC 9110 §7.6): hop-by-hop headers go, {@code Host} passes unchanged,
+ * and the {@code X-Forwarded-*} family describes the client. Client-sent forwarding headers are not
+ * trusted unless configured, since anyone can send them (Hipache kept them and reported https as http).
+ */
+final class ForwardedHeaders {
+
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+
+    private static final List<AsciiString> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION, KEEP_ALIVE,
+            PROXY_CONNECTION, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION,
+            HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE);
+
+    private ForwardedHeaders() {
+    }
+
+    /**
+     * Removes hop-by-hop headers, and those the {@code Connection} header names. Transfer-Encoding stays:
+     * Netty frames the body by it, and only {@code chunked} gets this far.
+     */
+    static void removeHopByHop(HttpHeaders headers) {
+        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String named : connection.split(",")) {
+                String name = named.trim();
+                if (!name.isEmpty() && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+                    headers.remove(name);
+                }
+            }
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            headers.remove(name);
+        }
+    }
+
+    /** Rewrites a request for a backend; keeps {@code Upgrade} for protocol switches (WebSocket). */
+    static void forRequest(HttpHeaders headers, String clientIp, String scheme, int port, boolean trustClient,
+                           boolean upgrade) {
+        String upgradeTo = upgrade ? headers.get(HttpHeaderNames.UPGRADE) : null;
+        removeHopByHop(headers);
+        if (upgradeTo != null) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            headers.set(HttpHeaderNames.UPGRADE, upgradeTo);
+        }
+        String forwardedFor = trustClient ? headers.get(X_FORWARDED_FOR) : null;
+        headers.set(X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isBlank() ? clientIp : forwardedFor + ", " + clientIp);
+        if (!trustClient || !headers.contains(X_FORWARDED_PROTO)) {
+            headers.set(X_FORWARDED_PROTO, scheme);
+        }
+        if (!trustClient || !headers.contains(X_FORWARDED_PORT)) {
+            headers.set(X_FORWARDED_PORT, port);
+        }
+        if (!trustClient || !headers.contains(X_FORWARDED_HOST)) {
+            String host = headers.get(HttpHeaderNames.HOST);
+            if (host != null) {
+                headers.set(X_FORWARDED_HOST, host);
+            }
+        }
+        if (!trustClient || !headers.contains(X_REAL_IP)) {
+            headers.set(X_REAL_IP, clientIp);
+        }
+    }
+}

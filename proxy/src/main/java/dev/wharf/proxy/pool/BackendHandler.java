@@ -1,0 +1,71 @@
+package dev.wharf.proxy.pool;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Last handler of a backend connection: hands what it reads to the exchange it is attached to. A pooled
+ * connection with no exchange that reads something or goes idle is closed.
+ */
+public final class BackendHandler extends ChannelInboundHandlerAdapter {
+
+    private BackendListener listener;
+    private int exchanges;
+
+    /** Attaches an exchange; returns true when this connection served one before (it may have gone stale). */
+    public boolean attach(BackendListener exchange) {
+        listener = exchange;
+        return exchanges++ > 0;
+    }
+
+    public void detach() {
+        listener = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (listener != null) {
+            listener.backendRead(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (listener != null) {
+            listener.backendReadComplete();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        BackendListener current = listener;
+        listener = null;
+        if (current != null) {
+            current.backendClosed(null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        BackendListener current = listener;
+        listener = null;
+        ctx.close();
+        if (current != null) {
+            current.backendClosed(cause);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent && listener == null) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.wharf.proxy.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+
+import javax.net.ssl.SSLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** One {@link BackendPool} per event loop, created the first time a request on that loop needs it. */
+public final class BackendPools {
+
+    private final Class<? extends SocketChannel> channelType;
+    private final int maxSockets;
+    private final Duration connectTimeout;
+    private final SslContext tls;
+    private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+
+    public BackendPools(Class<? extends SocketChannel> channelType, int maxSockets, Duration connectTimeout) {
+        this.channelType = channelType;
+        this.maxSockets = maxSockets;
+        this.connectTimeout = connectTimeout;
+        try {
+            // https:// backends are containers on private networks, usually with self-signed certificates.
+            this.tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS to backends", e);
+        }
+    }
+
+    public BackendPool forLoop(EventLoop loop) {
+        return pools.computeIfAbsent(loop, l -> new BackendPool(l, channelType, tls, maxSockets, connectTimeout));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.wharf.proxy.route;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.wharf.route.BackendUrl;
+import dev.wharf.store.RouteStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+
+/**
+ * Marks backends dead after a connect failure or timeout: in Redis the Hipache way (so other proxies and
+ * Hipache itself skip them), and in memory, so this proxy skips them at once even while Redis is away.
+ */
+public final class DeadBackends {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadBackends.class);
+
+    private final RouteStore store;
+    private final RouteCache cache;
+    private final Duration ttl;
+    private final Cache<BackendUrl, Boolean> local;
+
+    public DeadBackends(RouteStore store, RouteCache cache, Duration ttl) {
+        this.store = store;
+        this.cache = cache;
+        this.ttl = ttl;
+        this.local = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(100_000).build();
+    }
+
+    public boolean isDead(BackendUrl backend) {
+        return local.getIfPresent(backend) != null;
+    }
+
+    /** Never blocks: the Redis write goes out in the background. */
+    public void mark(ResolvedRoute route, int index, String reason) {
+        BackendUrl backend = route.backends().get(index);
+        local.put(backend, Boolean.TRUE);
+        log.warn("backend {} of {} marked dead for {} s: {}", backend, route.requestHost(), ttl.toSeconds(), reason);
+        String url = route.frontend().map(f -> f.backends().get(index)).orElse(backend.toString());
+        store.markDead(route.requestHost(), url, index, route.backends().size(), ttl)
+                .whenComplete((ok, e) -> {
+                    if (e != null) {
+                        log.debug("could not record the dead mark in Redis: {}", e.getMessage());
+                    }
+                });
+        cache.evictRequestHost(route.requestHost());
+    }
+}

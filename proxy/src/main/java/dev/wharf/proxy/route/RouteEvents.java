@@ -1,0 +1,101 @@
+package dev.wharf.proxy.route;
+
+import dev.wharf.store.RedisTarget;
+import dev.wharf.store.RouteKeys;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps the route cache honest: subscribes to {@code wharf:routes} (a frontend changed) and Hipache's
+ * {@code dead} channel (a backend was marked dead for a request host), retrying until Redis answers.
+ * After Lettuce reconnects and re-subscribes, messages may have been lost, so the cache is cleared.
+ *
+ * <p>Callbacks run on Lettuce's event loop and only touch the in-memory cache: never a blocking call there.
+ */
+public final class RouteEvents implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RouteEvents.class);
+    private static final long RETRY_MILLIS = 1000;
+
+    private final RedisTarget target;
+    private final RouteKeys keys;
+    private final RouteCache cache;
+    private final RedisClient client = RedisClient.create();
+    private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "wharf-route-events");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile StatefulRedisPubSubConnection<String, String> connection;
+    private volatile boolean subscribedBefore;
+    private volatile boolean closed;
+
+    public RouteEvents(RedisTarget target, RouteCache cache) {
+        this.target = target;
+        this.keys = new RouteKeys(target.prefix());
+        this.cache = cache;
+        client.setOptions(ClientOptions.builder().autoReconnect(true).build());
+    }
+
+    public void start() {
+        client.connectPubSubAsync(StringCodec.UTF8, target.uri()).whenComplete((pubSub, error) -> {
+            if (error != null) {
+                if (!closed) {
+                    log.debug("route events: Redis unreachable ({}); retrying", error.getMessage());
+                    retry.schedule(this::start, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+            connection = pubSub;
+            pubSub.addListener(new Listener());
+            pubSub.async().subscribe(keys.routesChannel(), RouteKeys.DEAD_CHANNEL);
+        });
+    }
+
+    /** True once subscribed; used by readiness checks. */
+    public boolean subscribed() {
+        return connection != null && connection.isOpen();
+    }
+
+    private final class Listener extends RedisPubSubAdapter<String, String> {
+        @Override
+        public void message(String channel, String message) {
+            if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
+                int end = message.indexOf(';');
+                cache.evictRequestHost(end < 0 ? message : message.substring(0, end));
+            } else {
+                cache.evictFrontend(message);
+            }
+        }
+
+        @Override
+        public void subscribed(String channel, long count) {
+            if (channel.equals(keys.routesChannel())) {
+                if (subscribedBefore) {
+                    log.info("route events: re-subscribed after a reconnect; clearing the route cache");
+                    cache.clear();
+                }
+                subscribedBefore = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        retry.shutdownNow();
+        if (connection != null) {
+            connection.close();
+        }
+        client.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));
+    }
+}
