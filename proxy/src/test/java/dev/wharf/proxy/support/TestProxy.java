@@ -1,0 +1,121 @@
+package dev.wharf.proxy.support;
+
+import dev.wharf.proxy.ProxyServer;
+import dev.wharf.proxy.ProxySettings;
+import dev.wharf.route.LookupOrder;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * A proxy in the test's JVM on a free port, reading routes under a key prefix of its own (Hipache's
+ * {@code #prefix}), so tests share one Redis without seeing each other's routes, catch-all included.
+ */
+public final class TestProxy implements AutoCloseable {
+
+    private final ProxyServer server;
+    private final RedisClient redisClient;
+    private final StatefulRedisConnection<String, String> connection;
+    private final String prefix;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestProxy(ProxyServer server, String redisUrl, String prefix) {
+        this.server = server;
+        this.prefix = prefix;
+        this.redisClient = RedisClient.create(redisUrl);
+        this.connection = redisClient.connect();
+    }
+
+    public static ProxySettings defaults(String redisUrlWithPrefix) {
+        return new ProxySettings(redisUrlWithPrefix, List.of("127.0.0.1"), 0, "127.0.0.1", 0,
+                LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1), Duration.ofSeconds(30), 3, "off", 2, 100,
+                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(10), false, false, true,
+                Duration.ofSeconds(5));
+    }
+
+    public static TestProxy start(String redisUrl) {
+        return start(redisUrl, settings -> settings);
+    }
+
+    /** Starts a proxy on its own key prefix; {@code tune} adjusts the test defaults. */
+    public static TestProxy start(String redisUrl, UnaryOperator<ProxySettings> tune) {
+        String prefix = "t" + Long.toHexString(System.nanoTime()) + ":";
+        try {
+            return new TestProxy(ProxyServer.start(tune.apply(defaults(redisUrl + "#" + prefix))), redisUrl, prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return server.httpPort();
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + port() + path;
+    }
+
+    /** Redis commands on the same database; keys need {@link #key}. */
+    public RedisCommands<String, String> redis() {
+        return connection.sync();
+    }
+
+    public String key(String redisKey) {
+        return prefix + redisKey;
+    }
+
+    /** Writes a frontend by hand, the way an operator would with {@code redis-cli rpush}. */
+    public void route(String host, String... backends) {
+        redis().del(key("frontend:" + host));
+        redis().rpush(key("frontend:" + host), host);
+        if (backends.length > 0) {
+            redis().rpush(key("frontend:" + host), backends);
+        }
+        announce(host);
+    }
+
+    /** Publishes a route change for a host, as the agent's writes do. */
+    public void announce(String host) {
+        redis().publish(prefix + "wharf:routes", host);
+    }
+
+    public HttpResponse<String> get(String host, String path) {
+        return send(request(host, path).GET().build());
+    }
+
+    public HttpRequest.Builder request(String host, String path) {
+        return HttpRequest.newBuilder(URI.create(url(path))).header("Host", host).timeout(Duration.ofSeconds(20));
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        connection.close();
+        redisClient.shutdown();
+    }
+}
