@@ -1,6 +1,7 @@
 package dev.wharf.proxy;
 
 import dev.wharf.proxy.support.RawHttp;
+import dev.wharf.proxy.support.Settings;
 import dev.wharf.proxy.support.TestBackend;
 import dev.wharf.proxy.support.TestProxy;
 import dev.wharf.testing.TestRedis;
@@ -163,10 +164,7 @@ class RoutingIT {
 
     @Test
     void appendsToTrustedForwardingHeaders() {
-        try (TestProxy trusting = TestProxy.start(TestRedis.url(), s -> new ProxySettings(s.redisUrl(), s.bind(), 0,
-                s.adminBind(), 0, s.xipDomains(), s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(),
-                s.workers(), s.maxSockets(), s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), true,
-                s.deadBackendOn500(), s.backendKeepAlive(), s.shutdownGrace()));
+        try (TestProxy trusting = TestProxy.start(TestRedis.url(), Settings::trustForwarded);
              TestBackend backend = TestBackend.start("trusting")) {
             trusting.route("trust.example.net", backend.url());
             String body = trusting.send(trusting.request("trust.example.net", "/headers")
@@ -177,8 +175,8 @@ class RoutingIT {
 
     @Test
     void seesRoutesEditedByHandWithinTheTtlAndAnnouncedOnesAtOnce() {
-        try (TestProxy longTtl = TestProxy.start(TestRedis.url(), s -> withCacheTtl(s, Duration.ofMinutes(10)));
-             TestProxy shortTtl = TestProxy.start(TestRedis.url(), s -> withCacheTtl(s, Duration.ofMillis(300)));
+        try (TestProxy longTtl = TestProxy.start(TestRedis.url(), s -> Settings.cacheTtl(s, Duration.ofMinutes(10)));
+             TestProxy shortTtl = TestProxy.start(TestRedis.url(), s -> Settings.cacheTtl(s, Duration.ofMillis(300)));
              TestBackend before = TestBackend.start("before"); TestBackend after = TestBackend.start("after")) {
             for (TestProxy p : List.of(longTtl, shortTtl)) {
                 p.route("edit.example.net", before.url());
@@ -198,7 +196,7 @@ class RoutingIT {
 
     @Test
     void evictsHostsResolvedThroughAWildcardWhenTheWildcardChanges() {
-        try (TestProxy longTtl = TestProxy.start(TestRedis.url(), s -> withCacheTtl(s, Duration.ofMinutes(10)));
+        try (TestProxy longTtl = TestProxy.start(TestRedis.url(), s -> Settings.cacheTtl(s, Duration.ofMinutes(10)));
              TestBackend before = TestBackend.start("before"); TestBackend after = TestBackend.start("after")) {
             longTtl.route("*.wild.example.net", before.url());
             assertThat(longTtl.get("x.wild.example.net", "/").body()).isEqualTo("before");
@@ -206,12 +204,5 @@ class RoutingIT {
             Wait.untilEquals("x.wild.example.net to follow its wildcard", Duration.ofSeconds(2), "after",
                     () -> longTtl.get("x.wild.example.net", "/").body());
         }
-    }
-
-    static ProxySettings withCacheTtl(ProxySettings s, Duration ttl) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.xipDomains(), ttl,
-                s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(), s.connectTimeout(),
-                s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(), s.backendKeepAlive(),
-                s.shutdownGrace());
     }
 }

@@ -226,8 +226,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
         state = State.ROUTING;
         CompletableFuture<ResolvedRoute> lookup = shared.routes.resolve(host);
-        if (lookup.isDone()) {
-            routed(lookup.getNow(null), null);
+        if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
+            routed(lookup.join(), null);
         } else {
             lookup.whenCompleteAsync(this::routed, ctx.executor());
         }

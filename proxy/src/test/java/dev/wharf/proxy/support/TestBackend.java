@@ -123,6 +123,7 @@ public final class TestBackend implements AutoCloseable {
         private String path = "";
         private long counted;
         private boolean echoing;
+        private int echoWrites;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -200,12 +201,15 @@ public final class TestBackend implements AutoCloseable {
             if (echoing) {
                 Object chunk = last ? new DefaultLastHttpContent(content.content().retain()) : new DefaultHttpContent(content.content().retain());
                 content.release();
-                ctx.writeAndFlush(chunk).addListener(f -> ctx.read());
+                echoWrites++;
+                ctx.writeAndFlush(chunk).addListener(f -> {
+                    echoWrites--;
+                    ctx.read();
+                });
                 return;
             }
             content.release();
             if (!last) {
-                ctx.read();
                 return;
             }
             if (path.equals("/count")) {
@@ -216,7 +220,14 @@ public final class TestBackend implements AutoCloseable {
                 ctx.writeAndFlush(pendingReply);
                 pendingReply = null;
             }
-            ctx.read();
+        }
+
+        /** Reads on after each batch, except while an echo write is under way (that write's end reads). */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (echoWrites == 0) {
+                ctx.read();
+            }
         }
 
         private void streamBytes(ChannelHandlerContext ctx, long total) {

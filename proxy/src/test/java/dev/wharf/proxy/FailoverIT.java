@@ -1,0 +1,195 @@
+package dev.wharf.proxy;
+
+import dev.wharf.proxy.support.RawHttp;
+import dev.wharf.proxy.support.Settings;
+import dev.wharf.proxy.support.TestBackend;
+import dev.wharf.proxy.support.TestProxy;
+import dev.wharf.testing.FreePort;
+import dev.wharf.testing.RedisServer;
+import dev.wharf.testing.TestRedis;
+import dev.wharf.testing.Wait;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Backends and Redis going away: dead marks, retries, timeouts, outages. No request is left hanging. */
+class FailoverIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private TestBackend live;
+    private String closed;
+
+    @BeforeEach
+    void backends() {
+        live = TestBackend.start("live");
+        closed = "http://127.0.0.1:" + FreePort.find();
+    }
+
+    @AfterEach
+    void stop() {
+        live.close();
+    }
+
+    @Test
+    void failsOverFromAnUnreachableBackendAndMarksItDeadLikeHipache() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url());
+             RedisClient client = RedisClient.create(TestRedis.url());
+             StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub()) {
+            List<String> deadMessages = new CopyOnWriteArrayList<>();
+            pubSub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    deadMessages.add(message);
+                }
+            });
+            pubSub.sync().subscribe("dead");
+            proxy.route("failover.example.net", closed, live.url());
+
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> response = proxy.get("failover.example.net", "/");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.body()).isEqualTo("live");
+            }
+            assertThat(proxy.redis().smembers(proxy.key("dead:failover.example.net"))).containsExactly("0");
+            assertThat(proxy.redis().ttl(proxy.key("dead:failover.example.net"))).isBetween(1L, 30L);
+            Wait.until("the dead message", WAIT, () -> !deadMessages.isEmpty());
+            assertThat(deadMessages.get(0)).isEqualTo("failover.example.net;" + closed + ";0;2");
+        }
+    }
+
+    @Test
+    void retriesARequestWithABodyOnAnotherBackend() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url())) {
+            proxy.route("upload.example.net", closed, live.url());
+            String body = "x".repeat(100_000);
+            HttpResponse<String> response = proxy.send(proxy.request("upload.example.net", "/count")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("100000");
+        }
+    }
+
+    @Test
+    void honoursDeadMarksWrittenByOthers() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url()); TestBackend other = TestBackend.start("other")) {
+            proxy.redis().sadd(proxy.key("dead:marked.example.net"), "0");
+            proxy.route("marked.example.net", live.url(), other.url());
+            proxy.redis().sadd(proxy.key("dead:marked.example.net"), "0");
+            for (int i = 0; i < 4; i++) {
+                assertThat(proxy.get("marked.example.net", "/").body()).isEqualTo("other");
+            }
+            assertThat(live.requests()).isZero();
+        }
+    }
+
+    @Test
+    void answers502WhenNoBackendIsReachable() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url())) {
+            proxy.route("down.example.net", closed, "http://127.0.0.1:" + FreePort.find());
+            HttpResponse<String> response = proxy.get("down.example.net", "/");
+            assertThat(response.statusCode()).isEqualTo(502);
+            assertThat(proxy.get("down.example.net", "/").statusCode()).isEqualTo(502);
+        }
+    }
+
+    @Test
+    void answers504WhenABackendDoesNotAnswerInTime() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url(),
+                s -> Settings.timeouts(s, Duration.ofSeconds(1), Duration.ofSeconds(10)))) {
+            proxy.route("hang.example.net", live.url());
+            HttpResponse<String> response = proxy.get("hang.example.net", "/hang");
+            assertThat(response.statusCode()).isEqualTo(504);
+            assertThat(proxy.redis().smembers(proxy.key("dead:hang.example.net"))).containsExactly("0");
+        }
+    }
+
+    @Test
+    void answers408ToAClientThatSendsItsHeadTooSlowlyAndClosesIdleOnes() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url(),
+                s -> Settings.timeouts(s, Duration.ofSeconds(10), Duration.ofSeconds(1)))) {
+            try (RawHttp slow = new RawHttp(proxy.port())) {
+                String response = slow.send("GET / HTTP/1.1\r\nHost: slow.example").readResponse();
+                assertThat(response).startsWith("HTTP/1.1 408");
+                assertThat(slow.closedByServer()).isTrue();
+            }
+            try (RawHttp idle = new RawHttp(proxy.port())) {
+                assertThat(idle.closedByServer()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void keepsServingCachedRoutesWhileRedisIsDownAndRecovers() {
+        try (RedisServer redis = RedisServer.startOrSkip();
+             TestProxy proxy = TestProxy.start(redis.url(), s -> Settings.cacheTtl(s, Duration.ofMillis(200)));
+             TestBackend next = TestBackend.start("next")) {
+            proxy.route("known.example.net", live.url());
+            assertThat(proxy.get("known.example.net", "/").body()).isEqualTo("live");
+
+            redis.stop();
+            for (int i = 0; i < 3; i++) {
+                sleep(250);
+                HttpResponse<String> cached = proxy.get("known.example.net", "/");
+                assertThat(cached.statusCode()).isEqualTo(200);
+                assertThat(cached.body()).isEqualTo("live");
+            }
+            HttpResponse<String> cold = proxy.get("unknown.example.net", "/");
+            assertThat(cold.statusCode()).isEqualTo(503);
+
+            redis.start();
+            // The restarted Redis is empty; a route written now, without a message, must still be seen.
+            Wait.until("the proxy to use Redis again", WAIT, () -> {
+                try {
+                    proxy.route("known.example.net", next.url());
+                    return "next".equals(proxy.get("known.example.net", "/").body());
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    @Test
+    void clearsItsCacheWhenThePubSubConnectionComesBack() {
+        try (RedisServer redis = RedisServer.startOrSkip();
+             TestProxy proxy = TestProxy.start(redis.url(), s -> Settings.cacheTtl(s, Duration.ofMinutes(10)));
+             TestBackend next = TestBackend.start("next")) {
+            proxy.route("moved.example.net", live.url());
+            assertThat(proxy.get("moved.example.net", "/").body()).isEqualTo("live");
+
+            redis.stop();
+            redis.start();
+            // Written while the proxy may still be reconnecting: no message reaches it.
+            Wait.until("Redis to accept the write", WAIT, () -> {
+                try {
+                    proxy.redis().rpush(proxy.key("frontend:moved.example.net"), "moved", next.url());
+                    return true;
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+            Wait.untilEquals("the cache to be cleared after re-subscribing", Duration.ofSeconds(40), "next",
+                    () -> proxy.get("moved.example.net", "/").body());
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
