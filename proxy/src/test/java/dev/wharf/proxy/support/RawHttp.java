@@ -57,6 +57,34 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Reads until the marker was seen the given number of times after the head (for chunked bodies). */
+    public String readUntil(String marker, int occurrences, java.time.Duration timeout) {
+        try {
+            ByteArrayOutputStream seen = new ByteArrayOutputStream();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int b;
+            while (System.nanoTime() < deadline && (b = in.read()) != -1) {
+                seen.write(b);
+                String text = seen.toString(StandardCharsets.ISO_8859_1);
+                int head = text.indexOf("\r\n\r\n");
+                if (head >= 0 && count(text.substring(head + 4), marker) >= occurrences) {
+                    return text;
+                }
+            }
+            return seen.toString(StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int count(String text, String marker) {
+        int count = 0;
+        for (int at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
     /** True when the server closed the connection (reads end of stream). */
     public boolean closedByServer() {
         try {
