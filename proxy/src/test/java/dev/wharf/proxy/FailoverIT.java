@@ -19,9 +19,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Backends and Redis going away: dead marks, retries, timeouts, outages. No request is left hanging. */
 class FailoverIT {
@@ -183,6 +186,23 @@ class FailoverIT {
             Wait.untilEquals("the cache to be cleared after re-subscribing", Duration.ofSeconds(40), "next",
                     () -> proxy.get("moved.example.net", "/").body());
         }
+    }
+
+    @Test
+    void finishesInFlightRequestsWhenShuttingDown() throws Exception {
+        TestProxy proxy = TestProxy.start(TestRedis.url());
+        proxy.route("drain.example.net", live.url());
+        CompletableFuture<HttpResponse<String>> inFlight = proxy.client().sendAsync(
+                proxy.request("drain.example.net", "/slow?ms=1000").GET().build(), HttpResponse.BodyHandlers.ofString());
+        Wait.until("the request to reach the backend", WAIT, () -> live.requests() > 0);
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy::close);
+        HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("slow live");
+        assertThat(response.headers().firstValue("connection")).contains("close");
+        closing.get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", proxy.port()).close()).isInstanceOf(java.io.IOException.class);
     }
 
     private static void sleep(long millis) {

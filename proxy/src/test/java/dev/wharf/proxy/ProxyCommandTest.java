@@ -1,0 +1,92 @@
+package dev.wharf.proxy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ProxyCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private static ProxySettings settings(String... args) {
+        ProxyCommand command = new ProxyCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.settings();
+    }
+
+    @Test
+    void usesTheDocumentedDefaults() {
+        ProxySettings s = settings();
+        assertThat(s.redisUrl()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(s.bind()).containsExactly("0.0.0.0");
+        assertThat(s.httpPort()).isEqualTo(80);
+        assertThat(s.adminPort()).isEqualTo(8081);
+        assertThat(s.adminBind()).isEqualTo("127.0.0.1");
+        assertThat(s.xipDomains()).containsExactly("xip.io", "nip.io", "sslip.io");
+        assertThat(s.cacheTtl()).isEqualTo(Duration.ofMillis(1000));
+        assertThat(s.deadBackendTtl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.retryOnError()).isEqualTo(3);
+        assertThat(s.accessLog()).isEqualTo("stdout");
+        assertThat(s.trustForwarded()).isFalse();
+    }
+
+    @Test
+    void takesHipachesConfigFileUnderExplicitOptions() throws IOException {
+        Path config = Files.writeString(dir.resolve("config.json"), """
+                {
+                  "server": {"workers": 4, "maxSockets": 7, "deadBackendTTL": 12, "tcpTimeout": 9, "retryOnError": 1,
+                             "accessLog": "/tmp/access.log", "deadBackendOn500": true,},
+                  "http": {"port": 8080, "bind": ["127.0.0.1", "::1"],},
+                  "driver": "redis://redis:6380/1#hip-",
+                }
+                """);
+
+        ProxySettings fromFile = settings("--config", config.toString());
+        assertThat(fromFile.workers()).isEqualTo(4);
+        assertThat(fromFile.maxSockets()).isEqualTo(7);
+        assertThat(fromFile.deadBackendTtl()).isEqualTo(Duration.ofSeconds(12));
+        assertThat(fromFile.backendTimeout()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(fromFile.retryOnError()).isEqualTo(1);
+        assertThat(fromFile.accessLog()).isEqualTo("/tmp/access.log");
+        assertThat(fromFile.deadBackendOn500()).isTrue();
+        assertThat(fromFile.httpPort()).isEqualTo(8080);
+        assertThat(fromFile.bind()).isEqualTo(List.of("127.0.0.1", "::1"));
+        assertThat(fromFile.redisUrl()).isEqualTo("redis://redis:6380/1#hip-");
+
+        ProxySettings overridden = settings("--config", config.toString(), "--http-port", "9090", "--retry-on-error", "5",
+                "--redis-url", "redis://other:6379");
+        assertThat(overridden.httpPort()).isEqualTo(9090);
+        assertThat(overridden.retryOnError()).isEqualTo(5);
+        assertThat(overridden.redisUrl()).isEqualTo("redis://other:6379");
+        assertThat(overridden.workers()).isEqualTo(4);
+    }
+
+    @Test
+    void rejectsBadValuesWithOneLineNamingThem() throws IOException {
+        Path config = Files.writeString(dir.resolve("config.json"), "{\n  \"server\": {\n    \"workers\": \"many\"\n  }\n}\n");
+        assertThat(run("--config", config.toString()))
+                .isEqualTo("wharf-proxy: " + config + " line 3: server.workers must be a whole number from 0 to 1024, not \"many\" (see --help)");
+        assertThat(run("--http-port", "70000")).isEqualTo("wharf-proxy: --http-port must be a port from 0 to 65535, not 70000 (see --help)");
+        assertThat(run("--redis-url", "http://x")).startsWith("wharf-proxy: --redis-url: invalid Redis URL 'http://x'");
+        assertThat(run("--config", dir.resolve("missing.json").toString())).contains("missing.json: cannot read");
+    }
+
+    private static String run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine command = ProxyCommand.commandLine();
+        command.setErr(new PrintWriter(err));
+        assertThat(command.execute(args)).isEqualTo(2);
+        return err.toString().trim();
+    }
+}
