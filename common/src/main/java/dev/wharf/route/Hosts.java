@@ -15,8 +15,8 @@ public final class Hosts {
     public static final String WILDCARD_PREFIX = "*.";
 
     private static final int MAX_LENGTH = 253;
-    // Underscores are not valid in DNS host names but common in container names and Hipache's __ping__.
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
+    // Labels: letters, digits, '-' inside, and '_' (not valid DNS, but common in container names and
+    // Hipache's __ping__).
     private static final Pattern IPV6_LITERAL = Pattern.compile("\\[[0-9a-f:.]+]");
 
     private Hosts() {
@@ -37,7 +37,7 @@ public final class Hosts {
             host = host.substring(0, portStart);
         }
         host = stripTrailingDot(host);
-        if (IPV6_LITERAL.matcher(host).matches()) {
+        if (host.startsWith("[") && IPV6_LITERAL.matcher(host).matches()) {
             return host;
         }
         requireValidName(host, header);
@@ -72,15 +72,30 @@ public final class Hosts {
         return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
     }
 
+    /** A hand-written scan, not a regex: this runs for every proxied request. */
     private static void requireValidName(String host, String original) {
         if (host.isEmpty() || host.length() > MAX_LENGTH) {
             throw new InvalidRouteException("invalid host '" + original + "': length must be 1 to " + MAX_LENGTH);
         }
-        for (String label : host.split("\\.", -1)) {
-            if (!LABEL.matcher(label).matches()) {
-                throw new InvalidRouteException("invalid host '" + original
-                        + "': '" + label + "' is not a DNS label (letters, digits, '-', at most 63 characters)");
+        int labelStart = 0;
+        for (int i = 0; i <= host.length(); i++) {
+            if (i == host.length() || host.charAt(i) == '.') {
+                requireValidLabel(host, labelStart, i, original);
+                labelStart = i + 1;
             }
+        }
+    }
+
+    private static void requireValidLabel(String host, int start, int end, String original) {
+        int length = end - start;
+        boolean valid = length >= 1 && length <= 63 && host.charAt(start) != '-' && host.charAt(end - 1) != '-';
+        for (int i = start; valid && i < end; i++) {
+            char c = host.charAt(i);
+            valid = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        }
+        if (!valid) {
+            throw new InvalidRouteException("invalid host '" + original + "': '" + host.substring(start, end)
+                    + "' is not a DNS label (letters, digits, '-', at most 63 characters)");
         }
     }
 }

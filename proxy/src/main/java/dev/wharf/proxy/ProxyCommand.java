@@ -112,6 +112,10 @@ public final class ProxyCommand implements Callable<Integer> {
     Integer shutdownGrace;
 
     public static void main(String[] args) {
+        // Leak detection samples buffers at a cost on every request; the tests run with it on (Netty's default).
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         System.exit(commandLine().execute(args));
     }
 

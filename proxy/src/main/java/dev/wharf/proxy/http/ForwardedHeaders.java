@@ -34,11 +34,13 @@ final class ForwardedHeaders {
      * Netty frames the body by it, and only {@code chunked} gets this far.
      */
     static void removeHopByHop(HttpHeaders headers) {
-        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String named : connection.split(",")) {
-                String name = named.trim();
-                if (!name.isEmpty() && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
-                    headers.remove(name);
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                for (String named : connection.split(",")) {
+                    String name = named.trim();
+                    if (!name.isEmpty() && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+                        headers.remove(name);
+                    }
                 }
             }
         }

@@ -34,7 +34,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +42,6 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: reads requests, finds their backend, streams both ways, answers errors.
@@ -75,13 +73,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private State state = State.AWAITING_HEAD;
     private boolean bytesSinceHead;
-    private ScheduledFuture<?> readTimer;
-    private ScheduledFuture<?> responseTimer;
+    private Deadline readTimer;
+    private Deadline responseTimer;
 
     // The current exchange.
     private HttpRequest request;
     private String host;
     private String clientIp;
+    private int localPort;
     private boolean keepAlive;
     private boolean hasBody;
     private boolean upgrade;
@@ -127,8 +126,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        readTimer = new Deadline(ctx.executor(), this::readTimedOut);
+        responseTimer = new Deadline(ctx.executor(), this::responseTimedOut);
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientIp = remote == null ? "-" : remote.getAddress().getHostAddress();
+        localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
         read();
     }
 
@@ -144,10 +146,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void read() {
-        cancel(readTimer);
         if (state != State.UPGRADED) {
-            readTimer = ctx.executor().schedule(this::readTimedOut,
-                    shared.settings.clientTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            readTimer.arm(shared.settings.clientTimeout().toNanos());
         }
         ctx.read();
     }
@@ -220,8 +220,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
         upgrade = head.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 && head.headers().contains(HttpHeaderNames.UPGRADE);
-        InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-        ForwardedHeaders.forRequest(head.headers(), clientIp, scheme, local.getPort(),
+        ForwardedHeaders.forRequest(head.headers(), clientIp, scheme, localPort,
                 shared.settings.trustForwarded(), upgrade);
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
         state = State.ROUTING;
@@ -339,10 +338,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             // Retrying on a fresh connection a bodyless request whose end was already consumed.
             backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        backend.flush();
         armResponseTimer();
         backend.read();
         drain();
+        if (!writingToBackend) {
+            // Nothing of the body was at hand to go out with the head (whose flush it would have carried).
+            backend.flush();
+        }
     }
 
     // ---- Client to backend ----
@@ -559,9 +561,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     // ---- Timeouts ----
 
     private void armResponseTimer() {
-        cancel(responseTimer);
-        responseTimer = ctx.executor().schedule(this::responseTimedOut,
-                shared.settings.backendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        responseTimer.arm(shared.settings.backendTimeout().toNanos());
     }
 
     private void responseTimedOut() {
@@ -646,7 +646,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void logAccess() {
-        if (logged || request == null) {
+        if (logged || request == null || !shared.accessLog.enabled()) {
             return;
         }
         logged = true;
@@ -662,9 +662,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         ctx.close();
     }
 
-    private static void cancel(ScheduledFuture<?> timer) {
+    private static void cancel(Deadline timer) {
         if (timer != null) {
-            timer.cancel(false);
+            timer.disarm();
         }
     }
 
