@@ -626,7 +626,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void exchangeDone() {
         cancel(responseTimer);
         logAccess();
-        releaseBackend(backendKeepAlive && requestSent && responseEnded);
+        releaseBackend(shared.settings.backendKeepAlive() && backendKeepAlive && requestSent && responseEnded);
         if (!keepAlive || shared.draining()) {
             state = State.CLOSED;
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
