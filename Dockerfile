@@ -1,0 +1,30 @@
+# Wharf images: `docker build --target agent` and `--target proxy` (compose.yaml does both).
+# Works with the classic builder (no BuildKit cache mounts): the dependency layer is cached instead.
+
+FROM maven:3.9-eclipse-temurin-21 AS build
+WORKDIR /src
+# Dependencies and plugins first, from the poms alone: this layer is reused until a pom changes.
+COPY pom.xml ./
+COPY common/pom.xml common/
+COPY agent/pom.xml agent/
+COPY proxy/pom.xml proxy/
+RUN mvn -B -q -DskipTests package
+COPY common/src common/src
+COPY agent/src agent/src
+COPY proxy/src proxy/src
+RUN mvn -B -q -o -DskipTests package
+
+# The agent reads the Docker socket, which belongs to root (or a docker group whose id varies by host).
+FROM eclipse-temurin:21-jre AS agent
+COPY --from=build /src/agent/target/wharf-agent.jar /opt/wharf/wharf-agent.jar
+HEALTHCHECK --interval=5s --timeout=3s --start-period=20s CMD curl -fsS http://127.0.0.1:8082/healthz || exit 1
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-jar", "/opt/wharf/wharf-agent.jar"]
+
+# The proxy needs no privilege: it runs as an unprivileged user and listens on 8080 (compose maps 80 to it).
+FROM eclipse-temurin:21-jre AS proxy
+COPY --from=build /src/proxy/target/wharf-proxy.jar /opt/wharf/wharf-proxy.jar
+USER 10001:10001
+ENV WHARF_HTTP_PORT=8080
+EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=3s --start-period=20s CMD curl -fsS http://127.0.0.1:8081/healthz || exit 1
+ENTRYPOINT ["java", "-XX:+UseParallelGC", "-jar", "/opt/wharf/wharf-proxy.jar"]
