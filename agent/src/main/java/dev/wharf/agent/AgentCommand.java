@@ -1,6 +1,7 @@
 package dev.wharf.agent;
 
 import dev.wharf.admin.AdminServer;
+import dev.wharf.cli.Cli;
 import dev.wharf.agent.docker.DockerEngine;
 import dev.wharf.agent.routing.RoutePlanner;
 import dev.wharf.agent.routing.RoutingSettings;
@@ -94,24 +95,14 @@ public final class AgentCommand implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command with Wharf's error handling: bad options give one line and exit 2, failures exit 1. */
     static CommandLine commandLine() {
-        CommandLine command = new CommandLine(new AgentCommand());
-        command.setParameterExceptionHandler((e, ignored) -> {
-            e.getCommandLine().getErr().println("wharf-agent: " + e.getMessage() + " (see --help)");
-            return 2;
-        });
-        command.setExecutionExceptionHandler((e, cmd, ignored) -> {
-            log.error("{}", e.getMessage(), log.isDebugEnabled() ? e : null);
-            return 1;
-        });
-        return command;
+        return Cli.commandLine(new AgentCommand());
     }
 
     @Override
     public Integer call() throws Exception {
         RoutingSettings settings = routingSettings();
-        RedisTarget target = parse("--redis-url", () -> RedisTarget.parse(redisUrl));
+        RedisTarget target = Cli.option(spec, "--redis-url", () -> RedisTarget.parse(redisUrl));
         if (resyncSeconds < 1) {
             throw new ParameterException(spec.commandLine(), "--resync must be at least 1 second, not " + resyncSeconds);
         }
@@ -171,19 +162,11 @@ public final class AgentCommand implements Callable<Integer> {
         List<String> normalised = new ArrayList<>();
         for (String domain : domains) {
             if (!domain.isBlank()) {
-                normalised.add(parse("--domain", () -> Hosts.frontendHost(domain)));
+                normalised.add(Cli.option(spec, "--domain", () -> Hosts.frontendHost(domain)));
             }
         }
         Optional<String> ip = Optional.ofNullable(advertiseIp).filter(s -> !s.isBlank()).map(String::trim);
-        ip.ifPresent(value -> parse("--advertise-ip", () -> BackendUrl.http(value, 80)));
+        ip.ifPresent(value -> Cli.option(spec, "--advertise-ip", () -> BackendUrl.http(value, 80)));
         return new RoutingSettings(Optional.ofNullable(network).filter(s -> !s.isBlank()), normalised, ip);
-    }
-
-    private <T> T parse(String option, java.util.function.Supplier<T> parser) {
-        try {
-            return parser.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
-        }
     }
 }

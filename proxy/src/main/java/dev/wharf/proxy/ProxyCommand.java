@@ -1,6 +1,7 @@
 package dev.wharf.proxy;
 
 import dev.wharf.admin.AdminServer;
+import dev.wharf.cli.Cli;
 import dev.wharf.proxy.config.ConfigException;
 import dev.wharf.proxy.config.HipacheConfig;
 import dev.wharf.route.Hosts;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Supplier;
 
 /**
  * {@code wharf-proxy}. Every option also reads {@code WHARF_<OPTION>}. Precedence: command line, then
@@ -119,18 +119,8 @@ public final class ProxyCommand implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command with Wharf's error handling: bad options give one line and exit 2, failures exit 1. */
     static CommandLine commandLine() {
-        CommandLine command = new CommandLine(new ProxyCommand());
-        command.setParameterExceptionHandler((e, ignored) -> {
-            e.getCommandLine().getErr().println("wharf-proxy: " + e.getMessage() + " (see --help)");
-            return 2;
-        });
-        command.setExecutionExceptionHandler((e, cmd, ignored) -> {
-            log.error("{}", e.getMessage(), log.isDebugEnabled() ? e : null);
-            return 1;
-        });
-        return command;
+        return Cli.commandLine(new ProxyCommand());
     }
 
     @Override
@@ -157,11 +147,11 @@ public final class ProxyCommand implements Callable<Integer> {
 
     /** Merges command line and environment (already in the fields), config.json and the defaults. */
     ProxySettings settings() {
-        HipacheConfig file = config == null ? emptyConfig() : parse(() -> readConfig(config));
+        HipacheConfig file = config == null ? emptyConfig() : Cli.option(spec, null, () -> readConfig(config));
         String redis = first(redisUrl, file.driver(), "redis://127.0.0.1:6379");
-        parse("--redis-url", () -> RedisTarget.parse(redis));
+        Cli.option(spec, "--redis-url", () -> RedisTarget.parse(redis));
         List<String> domains = first(xipDomains, null, LookupOrder.DEFAULT_XIP_DOMAINS);
-        domains.forEach(domain -> parse("--xip-domain", () -> Hosts.frontendHost(domain)));
+        domains.forEach(domain -> Cli.option(spec, "--xip-domain", () -> Hosts.frontendHost(domain)));
         return new ProxySettings(
                 redis,
                 first(bind, file.httpBind(), List.of("0.0.0.0")),
@@ -219,21 +209,5 @@ public final class ProxyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), option + " must not be negative, not " + value);
         }
         return value;
-    }
-
-    private <T> T parse(Supplier<T> parser) {
-        try {
-            return parser.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    private <T> T parse(String option, Supplier<T> parser) {
-        try {
-            return parser.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
-        }
     }
 }
