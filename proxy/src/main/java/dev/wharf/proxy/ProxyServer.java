@@ -49,7 +49,8 @@ public final class ProxyServer implements AutoCloseable {
         RedisTarget target = RedisTarget.parse(settings.redisUrl());
         this.redis = new RedisConnection(target);
         RouteStore store = new RouteStore(redis);
-        RouteCache routes = new RouteCache(store, new LookupOrder(settings.xipDomains()), settings.cacheTtl());
+        RouteCache routes = new RouteCache(store, new LookupOrder(settings.xipDomains()), settings.xipDomains(),
+                settings.cacheTtl());
         this.events = new RouteEvents(target, routes);
         this.accessLog = AccessLog.open(settings.accessLog());
         Transport transport = Transport.best();

@@ -195,6 +195,18 @@ class RoutingIT {
     }
 
     @Test
+    void evictsXipHostsWhenTheirShortNameChanges() {
+        try (TestProxy longTtl = TestProxy.start(TestRedis.url(), s -> Settings.cacheTtl(s, Duration.ofMinutes(10)));
+             TestBackend before = TestBackend.start("before"); TestBackend after = TestBackend.start("after")) {
+            longTtl.route("blog", before.url());
+            assertThat(longTtl.get("blog.10-0-0-7.nip.io", "/").body()).isEqualTo("before");
+            longTtl.route("blog", after.url());
+            Wait.untilEquals("blog.10-0-0-7.nip.io to follow frontend:blog", Duration.ofSeconds(2), "after",
+                    () -> longTtl.get("blog.10-0-0-7.nip.io", "/").body());
+        }
+    }
+
+    @Test
     void evictsHostsResolvedThroughAWildcardWhenTheWildcardChanges() {
         try (TestProxy longTtl = TestProxy.start(TestRedis.url(), s -> Settings.cacheTtl(s, Duration.ofMinutes(10)));
              TestBackend before = TestBackend.start("before"); TestBackend after = TestBackend.start("after")) {

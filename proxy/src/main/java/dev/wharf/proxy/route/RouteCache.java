@@ -8,6 +8,7 @@ import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RouteStore;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -29,21 +30,19 @@ public final class RouteCache {
 
     private final RouteStore store;
     private final LookupOrder order;
+    private final List<String> xipDomains;
     private final AsyncLoadingCache<String, ResolvedRoute> cache;
     private final Cache<String, ResolvedRoute> lastKnown;
 
-    public RouteCache(RouteStore store, LookupOrder order, Duration ttl) {
+    public RouteCache(RouteStore store, LookupOrder order, List<String> xipDomains, Duration ttl) {
         this.store = store;
         this.order = order;
+        this.xipDomains = List.copyOf(xipDomains);
         this.lastKnown = Caffeine.newBuilder().maximumSize(MAX_HOSTS).expireAfterWrite(LAST_KNOWN_FOR).build();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(MAX_HOSTS)
                 .expireAfterWrite(ttl)
                 .buildAsync((host, executor) -> load(host));
-    }
-
-    public LookupOrder order() {
-        return order;
     }
 
     /** Completes at once when cached; otherwise when Redis answers (or fails, and nothing is known). */
@@ -78,9 +77,29 @@ public final class RouteCache {
         }
     }
 
+    /**
+     * Runs for every cached host on every route message, so the lookup order is only computed where it can
+     * matter: a plain frontend is reached by its own name, or through a xip-style host; only wildcards and
+     * the catch-all can be reached from anywhere.
+     */
     private boolean resolvesVia(String requestHost, String frontendHost) {
+        if (requestHost.equals(frontendHost)) {
+            return true;
+        }
+        if (!frontendHost.startsWith("*") && !underXipDomain(requestHost)) {
+            return false;
+        }
         for (Candidate candidate : order.candidates(requestHost)) {
             if (candidate.frontend().equals(frontendHost)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean underXipDomain(String host) {
+        for (String domain : xipDomains) {
+            if (host.endsWith(domain)) {
                 return true;
             }
         }
