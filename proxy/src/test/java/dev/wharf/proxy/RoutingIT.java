@@ -138,6 +138,18 @@ class RoutingIT {
     }
 
     @Test
+    void opensAConnectionPerRequestWhenHipachesHttpKeepAliveIsOff() {
+        try (TestProxy noPool = TestProxy.start(TestRedis.url(), Settings::noBackendKeepAlive);
+             TestBackend backend = TestBackend.start("unpooled")) {
+            noPool.route("unpooled.example.net", backend.url());
+            for (int i = 0; i < 3; i++) {
+                assertThat(noPool.get("unpooled.example.net", "/").body()).isEqualTo("unpooled");
+            }
+            assertThat(backend.connections()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void rewritesForwardingHeadersAndPassesHostUnchanged() {
         try (TestBackend backend = TestBackend.start("headers")) {
             proxy.route("headers.example.net", backend.url());
