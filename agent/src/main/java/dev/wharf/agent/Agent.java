@@ -49,10 +49,15 @@ public final class Agent implements AutoCloseable {
     private volatile Closeable eventStream;
     private volatile boolean watching;
 
-    public Agent(DockerEngine docker, Reconciler reconciler, Duration resync) {
+    private final AgentMetrics metrics;
+
+    public Agent(DockerEngine docker, Reconciler reconciler, Duration resync, AgentMetrics metrics) {
         this.docker = docker;
         this.reconciler = reconciler;
         this.resync = resync;
+        this.metrics = metrics;
+        metrics.state("wharf.agent.docker.watching", "1 while the Docker events stream is open", () -> watching);
+        metrics.state("wharf.agent.sync.ok", "1 while the last sync with Redis succeeded", () -> !syncFailing);
         this.syncThread = daemon("wharf-sync").newThread(this::syncLoop);
         this.watchThread = daemon("wharf-docker-events").newThread(this::watchLoop);
     }
@@ -74,6 +79,7 @@ public final class Agent implements AutoCloseable {
             try {
                 if (item.equals(RECONCILE_ALL)) {
                     reconciler.reconcileAll();
+                    metrics.reconciled(true);
                 } else {
                     reconciler.converge(item);
                 }
@@ -86,6 +92,9 @@ public final class Agent implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (!running) {
                     return;
+                }
+                if (item.equals(RECONCILE_ALL)) {
+                    metrics.reconciled(false);
                 }
                 scheduleRetry(e);
             }
@@ -114,7 +123,10 @@ public final class Agent implements AutoCloseable {
             try {
                 String version = docker.checkVersion();
                 CompletableFuture<Throwable> ended = new CompletableFuture<>();
-                eventStream = docker.watch(since, work::add, ended::complete);
+                eventStream = docker.watch(since, id -> {
+                    metrics.event();
+                    work.add(id);
+                }, ended::complete);
                 log.info("watching Docker events at {} (engine {})", docker.dockerHost(), version);
                 watching = true;
                 // Subscribed first, then reconcile: a container that changes meanwhile is seen either way.

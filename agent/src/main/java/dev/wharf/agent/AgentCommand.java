@@ -48,7 +48,7 @@ public final class AgentCommand implements Callable<Integer> {
     String redisUrl;
 
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT:-8082}",
-            description = "Port of /healthz (0 = off). Env: WHARF_ADMIN_PORT.")
+            description = "Port of /healthz, /readyz and /metrics (0 = off). Env: WHARF_ADMIN_PORT.")
     int adminPort;
 
     @Option(names = "--admin-bind", defaultValue = "${env:WHARF_ADMIN_BIND:-127.0.0.1}",
@@ -111,20 +111,22 @@ public final class AgentCommand implements Callable<Integer> {
             String id = agentId != null && !agentId.isBlank() ? agentId : engineHostName(docker);
             AgentRecords records = new AgentRecords(redis, id);
             RouteWrites writes = dryRun ? new DryRunWrites(System.out) : new StoreWrites(new RouteStore(redis), records);
-            Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings), records, writes);
+            AgentMetrics metrics = new AgentMetrics();
+            Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings), records, writes, metrics);
             log.info("agent '{}': Docker {}, Redis {}{}", id, dockerHost, target, dryRun ? " (dry run)" : "");
             if (once) {
                 reconciler.reconcileAll();
                 return 0;
             }
-            runUntilTerminated(new Agent(docker, reconciler, Duration.ofSeconds(resyncSeconds)));
+            runUntilTerminated(new Agent(docker, reconciler, Duration.ofSeconds(resyncSeconds), metrics), metrics);
             return 0;
         }
     }
 
-    private void runUntilTerminated(Agent agent) throws Exception {
+    private void runUntilTerminated(Agent agent, AgentMetrics metrics) throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
-        AdminServer admin = adminPort > 0 ? new AdminServer(adminBind, adminPort, agent::healthy) : null;
+        AdminServer admin = adminPort > 0
+                ? new AdminServer(adminBind, adminPort, agent::healthy, agent::healthy, metrics.registry()) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping{}", deregisterOnExit ? "" : "; routes stay in place");
             agent.stop(deregisterOnExit);

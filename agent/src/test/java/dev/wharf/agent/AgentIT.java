@@ -93,7 +93,7 @@ class AgentIT {
 
     @Test
     void routesARunningContainerAndRemovesTheRouteWhenItStops() throws Exception {
-        agent(RoutingSettings.defaults());
+        TestAgent agent = agent(RoutingSettings.defaults());
         String host = TestRedis.uniqueHost("shop");
         var web = docker.backend("web").label("VIRTUAL_HOST", host).label("VIRTUAL_PORT", "8080");
         String id = web.start();
@@ -105,6 +105,15 @@ class AgentIT {
         docker.stop(id);
         awaitFrontend(host);
         assertThat(redis.exists("frontend:" + host)).isZero();
+
+        String metrics = agent.metrics().registry().scrape();
+        assertThat(metrics)
+                .contains("wharf_agent_route_writes_total{op=\"add\"} 1.0")
+                .contains("wharf_agent_route_writes_total{op=\"remove\"} 1.0")
+                .contains("wharf_agent_docker_watching 1.0")
+                .contains("wharf_agent_sync_ok 1.0")
+                .containsPattern("wharf_agent_reconciles_total\\{result=\"ok\"} [1-9]")
+                .containsPattern("wharf_agent_docker_events_total [1-9]");
     }
 
     @Test

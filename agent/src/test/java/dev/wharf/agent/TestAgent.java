@@ -19,14 +19,17 @@ final class TestAgent implements AutoCloseable {
     private final RedisConnection redis;
     private final Agent agent;
     private final Reconciler reconciler;
+    private final AgentMetrics metrics;
     private boolean stopped;
 
     private TestAgent(String dockerHost, String redisUrl, String agentId, RoutingSettings settings, Duration resync) {
         docker = new DockerEngine(dockerHost);
         redis = new RedisConnection(RedisTarget.parse(redisUrl));
         AgentRecords records = new AgentRecords(redis, agentId);
-        reconciler = new Reconciler(docker, new RoutePlanner(settings), records, new StoreWrites(new RouteStore(redis), records));
-        agent = new Agent(docker, reconciler, resync);
+        metrics = new AgentMetrics();
+        reconciler = new Reconciler(docker, new RoutePlanner(settings), records, new StoreWrites(new RouteStore(redis), records),
+                metrics);
+        agent = new Agent(docker, reconciler, resync, metrics);
     }
 
     static TestAgent start(String dockerHost, String redisUrl, String agentId, RoutingSettings settings) {
@@ -37,6 +40,10 @@ final class TestAgent implements AutoCloseable {
         TestAgent test = new TestAgent(dockerHost, redisUrl, agentId, settings, resync);
         test.agent.start();
         return test;
+    }
+
+    AgentMetrics metrics() {
+        return metrics;
     }
 
     Reconciler reconciler() {

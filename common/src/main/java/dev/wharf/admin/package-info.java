@@ -1,2 +1,2 @@
-/** The admin port both programs serve: health now; metrics and route listing to come. */
+/** The admin port both programs serve: health, readiness, Prometheus metrics. */
 package dev.wharf.admin;

@@ -55,6 +55,11 @@ public final class RedisConnection implements AutoCloseable {
         return target;
     }
 
+    /** True while the connection is open (Lettuce reconnects it when Redis comes back). */
+    public synchronized boolean connected() {
+        return connection != null && connection.isOpen();
+    }
+
     /** The commands of the open connection, opening it first if needed (at most one attempt per half second). */
     public synchronized CompletionStage<RedisAsyncCommands<String, String>> async() {
         if (connection != null) {

@@ -1,6 +1,5 @@
 package dev.wharf.proxy;
 
-import dev.wharf.admin.AdminServer;
 import dev.wharf.cli.Cli;
 import dev.wharf.proxy.config.ConfigException;
 import dev.wharf.proxy.config.HipacheConfig;
@@ -52,7 +51,7 @@ public final class ProxyCommand implements Callable<Integer> {
     Integer httpPort;
 
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
-            description = "Port of /healthz, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
+            description = "Port of /healthz, /readyz and /metrics, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
     Integer adminPort;
 
     @Option(names = "--admin-bind", defaultValue = "${env:WHARF_ADMIN_BIND}",
@@ -127,18 +126,10 @@ public final class ProxyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProxySettings settings = settings();
         ProxyServer server = ProxyServer.start(settings);
-        AdminServer admin = settings.adminPort() > 0
-                ? new AdminServer(settings.adminBind(), settings.adminPort(), server::healthy) : null;
-        if (admin != null) {
-            admin.start();
-        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping: finishing in-flight requests (up to {} s)", settings.shutdownGrace().toSeconds());
             server.close();
-            if (admin != null) {
-                admin.close();
-            }
             stopped.countDown();
         }, "wharf-shutdown"));
         stopped.await();

@@ -1,9 +1,11 @@
 package dev.wharf.proxy;
 
+import dev.wharf.admin.AdminServer;
 import dev.wharf.proxy.http.AccessLog;
 import dev.wharf.proxy.http.FrontendHandler;
 import dev.wharf.proxy.http.ProxyContext;
 import dev.wharf.proxy.http.ProxyInitializer;
+import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.BackendPools;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
@@ -37,6 +39,9 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxySettings settings;
     private final RedisConnection redis;
     private final RouteEvents events;
+    private final RouteCache routes;
+    private final ProxyMetrics metrics;
+    private final AdminServer admin;
     private final AccessLog accessLog;
     private final ProxyContext context;
     private final EventLoopGroup acceptors;
@@ -51,11 +56,17 @@ public final class ProxyServer implements AutoCloseable {
         RouteStore store = new RouteStore(redis);
         RouteCache routes = new RouteCache(store, new LookupOrder(settings.xipDomains()), settings.xipDomains(),
                 settings.cacheTtl());
-        this.events = new RouteEvents(target, routes);
+        this.metrics = new ProxyMetrics();
+        this.events = new RouteEvents(target, routes, metrics);
         this.accessLog = AccessLog.open(settings.accessLog());
         Transport transport = Transport.best();
-        this.context = new ProxyContext(settings, routes, new DeadBackends(store, routes, settings.deadBackendTtl()),
-                new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout()), accessLog);
+        BackendPools pools = new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout());
+        this.context = new ProxyContext(settings, routes, new DeadBackends(store, routes, settings.deadBackendTtl(), metrics),
+                pools, accessLog, metrics);
+        metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
+        metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);
+        metrics.gauge("wharf.proxy.route.cache.size", "Hosts in the route cache", routes::size);
+        this.routes = routes;
         this.acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
         this.workers = new MultiThreadIoEventLoopGroup(settings.workers(), transport.ioHandler());
         log.info("transport {}, {} event loop(s), Redis {}", transport.name(),
@@ -72,6 +83,12 @@ public final class ProxyServer implements AutoCloseable {
             listeners.add(listener);
             log.info("listening for HTTP on {}", listener.localAddress());
         }
+        this.admin = settings.adminPort() == 0 ? null
+                : new AdminServer(settings.adminBind(), settings.adminPort(), this::healthy, this::ready, metrics.registry());
+        if (admin != null) {
+            admin.start();
+            log.info("admin port (health, readiness, metrics) on {}:{}", settings.adminBind(), admin.port());
+        }
     }
 
     public static ProxyServer start(ProxySettings settings) throws IOException {
@@ -87,10 +104,23 @@ public final class ProxyServer implements AutoCloseable {
         return listeners.stream().allMatch(Channel::isActive);
     }
 
+    /** Ready to serve: listening, and able to look routes up (Redis reachable, or answers already cached). */
+    public boolean ready() {
+        return healthy() && (redis.connected() || routes.size() > 0);
+    }
+
+    /** The admin port actually bound, or -1 when it is off. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
     /** Stops accepting, lets in-flight exchanges finish (up to the grace period), then closes everything. */
     @Override
     public void close() {
         listeners.forEach(listener -> listener.close().syncUninterruptibly());
+        if (admin != null) {
+            admin.close();
+        }
         context.drain();
         for (Channel client : clients) {
             client.eventLoop().execute(() -> {

@@ -1,5 +1,6 @@
 package dev.wharf.agent.sync;
 
+import dev.wharf.agent.AgentMetrics;
 import dev.wharf.agent.docker.ContainerSnapshot;
 import dev.wharf.agent.docker.DockerEngine;
 import dev.wharf.agent.routing.Decision;
@@ -30,13 +31,16 @@ public final class Reconciler {
     private final RoutePlanner planner;
     private final AgentRecords records;
     private final RouteWrites writes;
+    private final AgentMetrics metrics;
     private final Map<String, List<String>> warnings = new ConcurrentHashMap<>();
 
-    public Reconciler(DockerEngine docker, RoutePlanner planner, AgentRecords records, RouteWrites writes) {
+    public Reconciler(DockerEngine docker, RoutePlanner planner, AgentRecords records, RouteWrites writes,
+                      AgentMetrics metrics) {
         this.docker = docker;
         this.planner = planner;
         this.records = records;
         this.writes = writes;
+        this.metrics = metrics;
     }
 
     /** Every running container gets its routes; every route recorded for another container goes. */
@@ -88,6 +92,7 @@ public final class Reconciler {
         }
         for (Route route : want) {
             if (writes.add(route)) {
+                metrics.routeAdded();
                 log.info("+ {} (container {})", route, name);
             }
         }
@@ -105,6 +110,7 @@ public final class Reconciler {
 
     private void removed(Route route, String container) {
         if (writes.remove(route)) {
+            metrics.routeRemoved();
             log.info("- {} (container {})", route, container);
         }
     }

@@ -225,6 +225,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
         state = State.ROUTING;
         CompletableFuture<ResolvedRoute> lookup = shared.routes.resolve(host);
+        shared.metrics.cacheLookup(lookup.isDone());
         if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
             routed(lookup.join(), null);
         } else {
@@ -315,6 +316,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             respond(HttpResponseStatus.SERVICE_UNAVAILABLE, cause.getMessage(), false);
             return;
         }
+        shared.metrics.connectFailure();
         shared.dead.mark(route, backendIndex, "cannot connect: " + cause.getMessage());
         if (retriesLeft-- > 0) {
             connectNext();
@@ -645,15 +647,20 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
     }
 
+    /** Once per exchange: metrics, and the access log line. */
     private void logAccess() {
-        if (logged || request == null || !shared.accessLog.enabled()) {
+        if (logged || request == null) {
             return;
         }
         logged = true;
-        shared.accessLog.log(clientIp, request.method().name(), request.uri(), request.protocolVersion().text(),
-                status, responseBytes, request.headers().get(HttpHeaderNames.REFERER),
-                request.headers().get(HttpHeaderNames.USER_AGENT), host, backendUrl == null ? null : backendUrl.toString(),
-                (System.nanoTime() - startNanos) / 1000);
+        long nanos = System.nanoTime() - startNanos;
+        shared.metrics.request(route == null ? "none" : route.frontend().map(f -> f.host()).orElse("none"), status, nanos);
+        if (shared.accessLog.enabled()) {
+            shared.accessLog.log(clientIp, request.method().name(), request.uri(), request.protocolVersion().text(),
+                    status, responseBytes, request.headers().get(HttpHeaderNames.REFERER),
+                    request.headers().get(HttpHeaderNames.USER_AGENT), host,
+                    backendUrl == null ? null : backendUrl.toString(), nanos / 1000);
+        }
     }
 
     private void closeAll() {

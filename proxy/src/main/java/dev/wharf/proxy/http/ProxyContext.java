@@ -1,6 +1,7 @@
 package dev.wharf.proxy.http;
 
 import dev.wharf.proxy.ProxySettings;
+import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.BackendPools;
 import dev.wharf.proxy.route.BackendChooser;
 import dev.wharf.proxy.route.DeadBackends;
@@ -8,7 +9,7 @@ import dev.wharf.proxy.route.RouteCache;
 
 /**
  * What every client connection shares: settings, the route cache, dead marks, backend pools, the access log,
- * and whether the proxy is draining for shutdown.
+ * metrics, and whether the proxy is draining for shutdown.
  */
 public final class ProxyContext {
 
@@ -18,16 +19,18 @@ public final class ProxyContext {
     final BackendChooser chooser;
     final BackendPools pools;
     final AccessLog accessLog;
+    final ProxyMetrics metrics;
     private volatile boolean draining;
 
     public ProxyContext(ProxySettings settings, RouteCache routes, DeadBackends dead, BackendPools pools,
-                        AccessLog accessLog) {
+                        AccessLog accessLog, ProxyMetrics metrics) {
         this.settings = settings;
         this.routes = routes;
         this.dead = dead;
         this.chooser = new BackendChooser(dead);
         this.pools = pools;
         this.accessLog = accessLog;
+        this.metrics = metrics;
     }
 
     /** From now on, connections close after their current exchange. */

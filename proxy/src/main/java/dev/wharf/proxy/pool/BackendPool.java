@@ -15,8 +15,8 @@ import io.netty.util.concurrent.Promise;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +34,8 @@ public final class BackendPool {
     private final SslContext tls;
     private final int maxSockets;
     private final Duration connectTimeout;
-    private final Map<BackendUrl, Slot> slots = new HashMap<>();
+    // Concurrent only so that the metrics gauge may read it from another thread.
+    private final Map<BackendUrl, Slot> slots = new ConcurrentHashMap<>();
 
     private static final class Slot {
         final ArrayDeque<Channel> idle = new ArrayDeque<>();
@@ -72,6 +73,15 @@ public final class BackendPool {
                     "all " + maxSockets + " connections to " + backend + " busy")), connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         return promise;
+    }
+
+    /** Open connections of this loop, for a metrics gauge (a racy read, good enough for a gauge). */
+    int openConnections() {
+        int open = 0;
+        for (Slot slot : slots.values()) {
+            open += slot.open;
+        }
+        return open;
     }
 
     /** Gives a connection back after an exchange; one that cannot be reused is closed. */

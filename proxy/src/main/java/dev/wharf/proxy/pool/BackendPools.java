@@ -32,6 +32,11 @@ public final class BackendPools {
         }
     }
 
+    /** Backend connections open across all loops; read without the loops' cooperation, so approximate. */
+    public int openConnections() {
+        return pools.values().stream().mapToInt(BackendPool::openConnections).sum();
+    }
+
     public BackendPool forLoop(EventLoop loop) {
         return pools.computeIfAbsent(loop, l -> new BackendPool(l, channelType, tls, maxSockets, connectTimeout));
     }

@@ -2,6 +2,7 @@ package dev.wharf.proxy.route;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.route.BackendUrl;
 import dev.wharf.store.RouteStore;
 import org.slf4j.Logger;
@@ -21,11 +22,13 @@ public final class DeadBackends {
     private final RouteCache cache;
     private final Duration ttl;
     private final Cache<BackendUrl, Boolean> local;
+    private final ProxyMetrics metrics;
 
-    public DeadBackends(RouteStore store, RouteCache cache, Duration ttl) {
+    public DeadBackends(RouteStore store, RouteCache cache, Duration ttl, ProxyMetrics metrics) {
         this.store = store;
         this.cache = cache;
         this.ttl = ttl;
+        this.metrics = metrics;
         this.local = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(100_000).build();
     }
 
@@ -37,6 +40,7 @@ public final class DeadBackends {
     public void mark(ResolvedRoute route, int index, String reason) {
         BackendUrl backend = route.backends().get(index);
         local.put(backend, Boolean.TRUE);
+        metrics.deadMark();
         log.warn("backend {} of {} marked dead for {} s: {}", backend, route.requestHost(), ttl.toSeconds(), reason);
         String url = route.frontend().map(f -> f.backends().get(index)).orElse(backend.toString());
         store.markDead(route.requestHost(), url, index, route.backends().size(), ttl)

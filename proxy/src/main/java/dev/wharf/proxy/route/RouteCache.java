@@ -106,6 +106,11 @@ public final class RouteCache {
         return false;
     }
 
+    /** Hosts cached now (for the metrics gauge and readiness). */
+    public long size() {
+        return cache.synchronous().estimatedSize();
+    }
+
     public void evictRequestHost(String requestHost) {
         cache.synchronous().invalidate(requestHost);
     }

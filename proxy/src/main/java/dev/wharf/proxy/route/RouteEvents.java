@@ -1,5 +1,6 @@
 package dev.wharf.proxy.route;
 
+import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.store.RedisTarget;
 import dev.wharf.store.RouteKeys;
 import io.lettuce.core.ClientOptions;
@@ -29,6 +30,7 @@ public final class RouteEvents implements AutoCloseable {
     private final RedisTarget target;
     private final RouteKeys keys;
     private final RouteCache cache;
+    private final ProxyMetrics metrics;
     private final RedisClient client = RedisClient.create();
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "wharf-route-events");
@@ -39,10 +41,11 @@ public final class RouteEvents implements AutoCloseable {
     private volatile boolean subscribedBefore;
     private volatile boolean closed;
 
-    public RouteEvents(RedisTarget target, RouteCache cache) {
+    public RouteEvents(RedisTarget target, RouteCache cache, ProxyMetrics metrics) {
         this.target = target;
         this.keys = new RouteKeys(target.prefix());
         this.cache = cache;
+        this.metrics = metrics;
         client.setOptions(ClientOptions.builder().autoReconnect(true).build());
     }
 
@@ -69,6 +72,7 @@ public final class RouteEvents implements AutoCloseable {
     private final class Listener extends RedisPubSubAdapter<String, String> {
         @Override
         public void message(String channel, String message) {
+            metrics.routeChange();
             if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
                 int end = message.indexOf(';');
                 cache.evictRequestHost(end < 0 ? message : message.substring(0, end));

@@ -44,4 +44,11 @@ public final class Settings {
                 s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(),
                 false, s.shutdownGrace());
     }
+
+    public static ProxySettings adminPort(ProxySettings s, int port) {
+        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), port, s.xipDomains(),
+                s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
+                s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(),
+                s.backendKeepAlive(), s.shutdownGrace());
+    }
 }

@@ -25,7 +25,7 @@ public final class TestProxy implements AutoCloseable {
 
     private final ProxyServer server;
     private final RedisClient redisClient;
-    private final StatefulRedisConnection<String, String> connection;
+    private StatefulRedisConnection<String, String> connection;
     private final String prefix;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -33,7 +33,6 @@ public final class TestProxy implements AutoCloseable {
         this.server = server;
         this.prefix = prefix;
         this.redisClient = RedisClient.create(redisUrl);
-        this.connection = redisClient.connect();
     }
 
     public static ProxySettings defaults(String redisUrlWithPrefix) {
@@ -61,12 +60,29 @@ public final class TestProxy implements AutoCloseable {
         return server.httpPort();
     }
 
+    /** GET on the admin port (started with {@code Settings.adminPort}); returns "status body". */
+    public String admin(String path) {
+        try {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.adminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() + " " + response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String url(String path) {
         return "http://127.0.0.1:" + port() + path;
     }
 
     /** Redis commands on the same database; keys need {@link #key}. */
-    public RedisCommands<String, String> redis() {
+    public synchronized RedisCommands<String, String> redis() {
+        if (connection == null) {
+            connection = redisClient.connect(); // lazily: some tests start the proxy while Redis is down
+        }
         return connection.sync();
     }
 
@@ -115,7 +131,9 @@ public final class TestProxy implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        connection.close();
+        if (connection != null) {
+            connection.close();
+        }
         redisClient.shutdown();
     }
 }

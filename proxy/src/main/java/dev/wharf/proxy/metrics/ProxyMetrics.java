@@ -1,0 +1,85 @@
+package dev.wharf.proxy.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The proxy's meters. Per-request updates cost one map lookup and two increments: meters are created once
+ * per frontend and status class, not looked up by tags on every request.
+ */
+public final class ProxyMetrics {
+
+    private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Counter[]> requests = new ConcurrentHashMap<>();
+    private final Timer latency;
+    private final Counter connectFailures;
+    private final Counter deadMarks;
+    private final Counter routeChanges;
+    private final Counter cacheHits;
+    private final Counter cacheMisses;
+
+    public ProxyMetrics() {
+        latency = Timer.builder("wharf.proxy.request.duration").description("Time from request head to response end")
+                .publishPercentileHistogram().register(registry);
+        connectFailures = Counter.builder("wharf.proxy.backend.connect.failures")
+                .description("Backend connections refused or timed out").register(registry);
+        deadMarks = Counter.builder("wharf.proxy.dead.marks").description("Backends marked dead").register(registry);
+        routeChanges = Counter.builder("wharf.proxy.route.changes")
+                .description("Route change messages received (wharf:routes and dead)").register(registry);
+        cacheHits = Counter.builder("wharf.proxy.route.cache").tag("result", "hit").register(registry);
+        cacheMisses = Counter.builder("wharf.proxy.route.cache").tag("result", "miss").register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** One answered request; {@code frontend} is the frontend that matched, or "none". */
+    public void request(String frontend, int status, long nanos) {
+        Counter[] byClass = requests.computeIfAbsent(frontend, this::countersOf);
+        int index = status / 100 - 1;
+        if (index >= 0 && index < byClass.length) {
+            byClass[index].increment();
+        }
+        latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Counter[] countersOf(String frontend) {
+        Counter[] counters = new Counter[STATUS_CLASSES.length];
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] = Counter.builder("wharf.proxy.requests").description("Requests answered")
+                    .tag("frontend", frontend).tag("status", STATUS_CLASSES[i]).register(registry);
+        }
+        return counters;
+    }
+
+    public void connectFailure() {
+        connectFailures.increment();
+    }
+
+    public void deadMark() {
+        deadMarks.increment();
+    }
+
+    public void routeChange() {
+        routeChanges.increment();
+    }
+
+    public void cacheLookup(boolean hit) {
+        (hit ? cacheHits : cacheMisses).increment();
+    }
+
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+}

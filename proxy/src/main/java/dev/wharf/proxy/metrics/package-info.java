@@ -1,0 +1,2 @@
+/** What the proxy counts, for Prometheus. */
+package dev.wharf.proxy.metrics;
