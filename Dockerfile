@@ -20,11 +20,11 @@ COPY --from=build /src/agent/target/wharf-agent.jar /opt/wharf/wharf-agent.jar
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s CMD curl -fsS http://127.0.0.1:8082/healthz || exit 1
 ENTRYPOINT ["java", "-XX:+UseSerialGC", "-jar", "/opt/wharf/wharf-agent.jar"]
 
-# The proxy needs no privilege: it runs as an unprivileged user and listens on 8080 (compose maps 80 to it).
+# The proxy needs no privilege: it runs as an unprivileged user on 8080/8443 (compose maps 80/443 to them).
 FROM eclipse-temurin:21-jre AS proxy
 COPY --from=build /src/proxy/target/wharf-proxy.jar /opt/wharf/wharf-proxy.jar
 USER 10001:10001
-ENV WHARF_HTTP_PORT=8080
-EXPOSE 8080
+ENV WHARF_HTTP_PORT=8080 WHARF_HTTPS_PORT=8443
+EXPOSE 8080 8443
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s CMD curl -fsS http://127.0.0.1:8081/healthz || exit 1
 ENTRYPOINT ["java", "-XX:+UseParallelGC", "-jar", "/opt/wharf/wharf-proxy.jar"]

@@ -50,6 +50,15 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "HTTP port (default: 80). Env: WHARF_HTTP_PORT.")
     Integer httpPort;
 
+    @Option(names = "--https-port", defaultValue = "${env:WHARF_HTTPS_PORT}",
+            description = "HTTPS port, 0 = off (default: 443). Env: WHARF_HTTPS_PORT.")
+    Integer httpsPort;
+
+    @Option(names = "--cert-dir", defaultValue = "${env:WHARF_CERT_DIR}",
+            description = "Certificates for SNI: <host>.crt + <host>.key, _wildcard.<parent>.crt, default.crt "
+                    + "(default: a self-signed certificate). Env: WHARF_CERT_DIR.")
+    Path certDir;
+
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
             description = "Port of /healthz, /readyz and /metrics, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
     Integer adminPort;
@@ -162,7 +171,9 @@ public final class ProxyCommand implements Callable<Integer> {
                 first(trustForwarded, null, false),
                 first(deadBackendOn500, file.deadBackendOn500(), false),
                 first(null, file.httpKeepAlive(), true),
-                Duration.ofSeconds(atLeastZero("--shutdown-grace", first(shutdownGrace, null, 30))));
+                Duration.ofSeconds(atLeastZero("--shutdown-grace", first(shutdownGrace, null, 30))),
+                port("--https-port", first(httpsPort, null, 443)),
+                certDir);
     }
 
     private static HipacheConfig readConfig(Path path) {

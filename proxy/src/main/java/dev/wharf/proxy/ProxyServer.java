@@ -10,6 +10,7 @@ import dev.wharf.proxy.pool.BackendPools;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.proxy.route.RouteEvents;
+import dev.wharf.proxy.tls.Certificates;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RedisTarget;
@@ -48,6 +49,8 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final List<Channel> listeners = new ArrayList<>();
+    private final List<Channel> httpsListeners = new ArrayList<>();
+    private final Certificates certificates;
 
     private ProxyServer(ProxySettings settings) throws IOException {
         this.settings = settings;
@@ -77,11 +80,20 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ProxyInitializer(context, clients, "http"));
+                .childHandler(new ProxyInitializer(context, clients));
         for (String address : settings.bind()) {
             Channel listener = bootstrap.bind(address, settings.httpPort()).syncUninterruptibly().channel();
             listeners.add(listener);
             log.info("listening for HTTP on {}", listener.localAddress());
+        }
+        this.certificates = settings.httpsPort() == 0 ? null : Certificates.load(settings.certDir());
+        if (certificates != null) {
+            ServerBootstrap tls = bootstrap.clone().childHandler(new ProxyInitializer(context, clients, certificates));
+            for (String address : settings.bind()) {
+                Channel listener = tls.bind(address, settings.httpsPort()).syncUninterruptibly().channel();
+                httpsListeners.add(listener);
+                log.info("listening for HTTPS on {}", listener.localAddress());
+            }
         }
         this.admin = settings.adminPort() == 0 ? null
                 : new AdminServer(settings.adminBind(), settings.adminPort(), this::healthy, this::ready, metrics.registry());
@@ -101,7 +113,12 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public boolean healthy() {
-        return listeners.stream().allMatch(Channel::isActive);
+        return listeners.stream().allMatch(Channel::isActive) && httpsListeners.stream().allMatch(Channel::isActive);
+    }
+
+    /** The HTTPS port actually bound, or -1 when TLS is off. */
+    public int httpsPort() {
+        return httpsListeners.isEmpty() ? -1 : ((InetSocketAddress) httpsListeners.get(0).localAddress()).getPort();
     }
 
     /** Ready to serve: listening, and able to look routes up (Redis reachable, or answers already cached). */
@@ -118,6 +135,14 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         listeners.forEach(listener -> listener.close().syncUninterruptibly());
+        httpsListeners.forEach(listener -> listener.close().syncUninterruptibly());
+        if (certificates != null) {
+            try {
+                certificates.close();
+            } catch (IOException e) {
+                log.debug("closing the certificate watcher: {}", e.getMessage());
+            }
+        }
         if (admin != null) {
             admin.close();
         }

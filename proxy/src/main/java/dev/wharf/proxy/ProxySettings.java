@@ -12,6 +12,8 @@ import java.util.List;
  * @param backendTimeout longest wait for a backend's response head (Hipache's {@code server.tcpTimeout})
  * @param clientTimeout  longest wait for a client's request head, and for each read of its body
  * @param accessLog      a file, {@code stdout}, or {@code off}
+ * @param httpsPort      TLS port, 0 = no TLS listener
+ * @param certDir        certificates for SNI ({@code <host>.crt}/{@code .key}); null = self-signed default only
  */
 public record ProxySettings(
         String redisUrl,
@@ -32,7 +34,9 @@ public record ProxySettings(
         boolean trustForwarded,
         boolean deadBackendOn500,
         boolean backendKeepAlive,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        int httpsPort,
+        java.nio.file.Path certDir) {
 
     public ProxySettings {
         bind = List.copyOf(bind);

@@ -39,6 +39,8 @@ class ProxyCommandTest {
         assertThat(s.retryOnError()).isEqualTo(3);
         assertThat(s.accessLog()).isEqualTo("stdout");
         assertThat(s.trustForwarded()).isFalse();
+        assertThat(s.httpsPort()).isEqualTo(443);
+        assertThat(s.certDir()).isNull();
     }
 
     @Test

@@ -5,8 +5,11 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 
-/** The pipeline of a client connection: byte watcher, HTTP/1.1 codec, the proxying handler. */
+/** The pipeline of a client connection: TLS (HTTPS only), byte watcher, HTTP/1.1 codec, the proxying handler. */
 public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
 
     static final int MAX_REQUEST_LINE = 8192;
@@ -16,11 +19,24 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyContext shared;
     private final ChannelGroup clients;
     private final String scheme;
+    private final Mapping<String, SslContext> certificates;
 
-    public ProxyInitializer(ProxyContext shared, ChannelGroup clients, String scheme) {
+    /** A plain HTTP listener. */
+    public ProxyInitializer(ProxyContext shared, ChannelGroup clients) {
+        this(shared, clients, "http", null);
+    }
+
+    /** An HTTPS listener: TLS first, the certificate chosen by SNI. */
+    public ProxyInitializer(ProxyContext shared, ChannelGroup clients, Mapping<String, SslContext> certificates) {
+        this(shared, clients, "https", certificates);
+    }
+
+    private ProxyInitializer(ProxyContext shared, ChannelGroup clients, String scheme,
+                             Mapping<String, SslContext> certificates) {
         this.shared = shared;
         this.clients = clients;
         this.scheme = scheme;
+        this.certificates = certificates;
     }
 
     @Override
@@ -34,6 +50,9 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
                 .setMaxChunkSize(MAX_CHUNK)
                 .setUseRfc9112TransferEncoding(true);
+        if (certificates != null) {
+            ch.pipeline().addLast(new SniHandler(certificates));
+        }
         ch.pipeline().addLast(frontend.byteWatcher(), new HttpServerCodec(decoder), frontend);
     }
 }
