@@ -59,6 +59,10 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "(default: a self-signed certificate). Env: WHARF_CERT_DIR.")
     Path certDir;
 
+    @Option(names = "--redirect-https", defaultValue = "${env:WHARF_REDIRECT_HTTPS}", arity = "0..1", fallbackValue = "true",
+            description = "Answer plain-HTTP requests with 308 to https://<host><path> (default: false). Env: WHARF_REDIRECT_HTTPS.")
+    Boolean redirectHttps;
+
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
             description = "Port of /healthz, /readyz and /metrics, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
     Integer adminPort;
@@ -173,7 +177,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 first(null, file.httpKeepAlive(), true),
                 Duration.ofSeconds(atLeastZero("--shutdown-grace", first(shutdownGrace, null, 30))),
                 port("--https-port", first(httpsPort, null, 443)),
-                certDir);
+                certDir,
+                first(redirectHttps, null, false));
     }
 
     private static HipacheConfig readConfig(Path path) {

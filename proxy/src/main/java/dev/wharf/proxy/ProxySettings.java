@@ -14,6 +14,7 @@ import java.util.List;
  * @param accessLog      a file, {@code stdout}, or {@code off}
  * @param httpsPort      TLS port, 0 = no TLS listener
  * @param certDir        certificates for SNI ({@code <host>.crt}/{@code .key}); null = self-signed default only
+ * @param redirectHttps  answer plain-HTTP requests with 308 to the same URL on https
  */
 public record ProxySettings(
         String redisUrl,
@@ -36,7 +37,8 @@ public record ProxySettings(
         boolean backendKeepAlive,
         Duration shutdownGrace,
         int httpsPort,
-        java.nio.file.Path certDir) {
+        java.nio.file.Path certDir,
+        boolean redirectHttps) {
 
     public ProxySettings {
         bind = List.copyOf(bind);

@@ -125,6 +125,16 @@ class TlsIT {
         }
     }
 
+    @Test
+    void redirectsPlainHttpWhenAsked() {
+        try (TestProxy redirecting = TestProxy.start(TestRedis.url(), Settings::redirectHttps)) {
+            var response = redirecting.get("secure.example.net", "/a/b?c=d");
+            assertThat(response.statusCode()).isEqualTo(308);
+            assertThat(response.headers().firstValue("location")).contains("https://secure.example.net/a/b?c=d");
+            assertThat(redirecting.get("__ping__", "/").statusCode()).isEqualTo(200);
+        }
+    }
+
     private static String commonName(String sni) throws Exception {
         try (SSLSocket socket = handshake(pki.clientContext(), sni, "TLSv1.3")) {
             return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();

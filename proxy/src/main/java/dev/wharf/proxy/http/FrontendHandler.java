@@ -218,6 +218,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             respond(HttpResponseStatus.OK, null, false);
             return;
         }
+        if (shared.settings.redirectHttps() && scheme.equals("http")) {
+            respond(Responses.redirect(ctx.alloc(), "https://" + host + head.uri(), closeAfterLocalAnswer(false)));
+            return;
+        }
         upgrade = head.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 && head.headers().contains(HttpHeaderNames.UPGRADE);
         ForwardedHeaders.forRequest(head.headers(), clientIp, scheme, localPort,
@@ -602,13 +606,24 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         if (state == State.CLOSED) {
             return;
         }
-        // A body nobody will read cannot be skipped without reading it: close instead.
-        boolean closeAfter = close || !keepAlive || (hasBody && state != State.BODY_SENT && !requestSent)
-                || shared.draining();
-        FullHttpResponse response = detail == null
+        boolean closeAfter = closeAfterLocalAnswer(close);
+        respond(detail == null
                 ? Responses.text(ctx.alloc(), code, "ok\n", closeAfter)
-                : Responses.error(ctx.alloc(), code, detail, closeAfter);
-        status = code.code();
+                : Responses.error(ctx.alloc(), code, detail, closeAfter));
+    }
+
+    /** A body nobody will read cannot be skipped without reading it: close instead. */
+    private boolean closeAfterLocalAnswer(boolean close) {
+        return close || !keepAlive || (hasBody && state != State.BODY_SENT && !requestSent) || shared.draining();
+    }
+
+    private void respond(FullHttpResponse response) {
+        if (state == State.CLOSED) {
+            response.release();
+            return;
+        }
+        boolean closeAfter = HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(response.headers().get(HttpHeaderNames.CONNECTION, ""));
+        status = response.status().code();
         responseBytes = response.content().readableBytes();
         logAccess();
         ChannelFuture written = ctx.writeAndFlush(response);

@@ -30,6 +30,13 @@ final class Responses {
         return response;
     }
 
+    /** A permanent redirect that keeps the method (308), e.g. from http to https. */
+    static FullHttpResponse redirect(ByteBufAllocator alloc, String location, boolean close) {
+        FullHttpResponse response = text(alloc, HttpResponseStatus.PERMANENT_REDIRECT, location + "\n", close);
+        response.headers().set(HttpHeaderNames.LOCATION, location);
+        return response;
+    }
+
     /** An error page that says what went wrong and for which host; the host is the normalised one. */
     static FullHttpResponse error(ByteBufAllocator alloc, HttpResponseStatus status, String detail, boolean close) {
         return text(alloc, status, status.code() + " " + status.reasonPhrase() + ": " + detail + "\n", close);
