@@ -2,12 +2,15 @@
 # Wharf vs nginx proxying the same backend, in one run on loopback, same load, same worker count.
 # Prints req/s, p50 and p99 for each and the ratio Wharf/nginx (target: >= 1.0 req/s, p99 no worse).
 # Needs: wrk, nginx-light, redis-server (Debian packages); builds the proxy jar if missing.
-# Usage: bench/proxy-vs-nginx.sh [seconds=10] [connections=64] [workers=2]
+# Usage: bench/proxy-vs-nginx.sh [seconds=10] [connections=64] [workers=2] [http|https]
+# With https, both proxies terminate TLS with the same certificate (made here with openssl); the backend stays
+# plain HTTP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-64}
 workers=${3:-2}
+scheme=${4:-http}
 for tool in wrk nginx redis-server; do
   command -v $tool >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light redis-server)"; exit 1; }
 done
@@ -22,6 +25,17 @@ trap cleanup EXIT
 
 backend_port=$(free_port); nginx_port=$(free_port); wharf_port=$(free_port); redis_port=$(free_port)
 chmod 755 "$work"
+tls_listen=""; tls_conf=""
+if [ "$scheme" = https ]; then
+  mkdir -p "$work/certs"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.localhost -addext subjectAltName=DNS:bench.localhost \
+    -keyout "$work/certs/bench.localhost.key" -out "$work/certs/bench.localhost.crt" 2>/dev/null
+  # wrk sends no SNI to 127.0.0.1: the same certificate is Wharf's default too.
+  cp "$work/certs/bench.localhost.crt" "$work/certs/default.crt"; cp "$work/certs/bench.localhost.key" "$work/certs/default.key"
+  chmod -R 755 "$work/certs"
+  tls_listen=" ssl"
+  tls_conf="ssl_certificate $work/certs/bench.localhost.crt; ssl_certificate_key $work/certs/bench.localhost.key; ssl_protocols TLSv1.2 TLSv1.3;"
+fi
 mkdir -p "$work/www" && printf 'hello from the backend\n' > "$work/www/index.html"
 
 nginx_conf() { # $1 = name, $2 = server block
@@ -41,7 +55,7 @@ CONF
   pids+=($!)
 }
 nginx_conf backend "server { listen 127.0.0.1:$backend_port; root $work/www; keepalive_requests 1000000; }"
-nginx_conf reference "server { listen 127.0.0.1:$nginx_port; keepalive_requests 1000000;
+nginx_conf reference "server { listen 127.0.0.1:$nginx_port$tls_listen; $tls_conf keepalive_requests 1000000;
   location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\";
                proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; } }"
 
@@ -51,13 +65,20 @@ sleep 0.5
 redis-cli -p "$redis_port" rpush frontend:bench.localhost bench "http://127.0.0.1:$backend_port" >/dev/null
 # The JVM options the Docker image uses; override with WHARF_JAVA_OPTS.
 java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC} -jar proxy/target/wharf-proxy.jar --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
-  --http-port "$wharf_port" --admin-port 0 --access-log off --workers "$workers" >"$work/wharf.log" 2>&1 &
+  --http-port "$(free_port)" --admin-port 0 --access-log off --workers "$workers" \
+  $([ "$scheme" = https ] && echo "--https-port $wharf_port --cert-dir $work/certs" || echo "--https-port 0") >"$work/wharf.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do curl -sf -H 'Host: bench.localhost' "http://127.0.0.1:$wharf_port/" >/dev/null && break; sleep 0.1; done
-curl -sf -H 'Host: bench.localhost' "http://127.0.0.1:$nginx_port/" >/dev/null
+url() { # $1 = port of a proxy
+  if [ "$scheme" = https ]; then echo "https://bench.localhost:$1/"; else echo "http://127.0.0.1:$1/"; fi
+}
+resolve=(--resolve "bench.localhost:$wharf_port:127.0.0.1" --resolve "bench.localhost:$nginx_port:127.0.0.1")
+for _ in $(seq 1 100); do curl -sfk "${resolve[@]}" -H 'Host: bench.localhost' "$(url "$wharf_port")" >/dev/null && break; sleep 0.1; done
+curl -sfk "${resolve[@]}" -H 'Host: bench.localhost' "$(url "$nginx_port")" >/dev/null
 
 run() { # $1 = port, $2 = seconds -> "req/s p50 p99" (latencies in ms)
-  wrk -t1 -c"$connections" -d"$2"s --latency -H 'Host: bench.localhost' "http://127.0.0.1:$1/" | python3 -c '
+  local target="http://127.0.0.1:$1/"
+  [ "$scheme" = https ] && [ "$1" != "$backend_port" ] && target="https://127.0.0.1:$1/"
+  wrk -t1 -c"$connections" -d"$2"s --latency -H 'Host: bench.localhost' "$target" | python3 -c '
 import re, sys
 text = sys.stdin.read()
 def ms(label):
@@ -71,8 +92,8 @@ print("%.0f %.2f %.2f %s" % (rps, ms("50%"), ms("99%"), "errors" if errors else 
 
 read -r r a b status < <(run "$backend_port" 5)
 echo "reference, wrk straight to the backend (no proxy): $r req/s, p50 $a ms, p99 $b ms"
-echo "warming up both proxies (JIT, pools): 5 s each"
-run "$wharf_port" 5 >/dev/null; run "$nginx_port" 5 >/dev/null
+echo "warming up both proxies (JIT, pools, TLS): $seconds s each"
+run "$wharf_port" "$seconds" >/dev/null; run "$nginx_port" "$seconds" >/dev/null
 printf '\n%-8s %10s %9s %9s\n' proxy 'req/s' 'p50 ms' 'p99 ms'
 results=()
 for round in 1 2 3; do
