@@ -30,6 +30,11 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8", "not found\n"));
     }
 
+    /** Adds an endpoint (before {@link #start}); the handler may block: the admin port has its own thread. */
+    public void handle(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     public void start() {
         server.start();
     }
@@ -42,7 +47,7 @@ public final class AdminServer implements AutoCloseable {
         respond(exchange, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "not ok\n");
     }
 
-    private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
+    public static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", type);
         exchange.sendResponseHeaders(status, bytes.length);

@@ -1,6 +1,7 @@
 package dev.wharf.proxy;
 
 import dev.wharf.admin.AdminServer;
+import dev.wharf.proxy.admin.RouteListing;
 import dev.wharf.proxy.http.AccessLog;
 import dev.wharf.proxy.http.FrontendHandler;
 import dev.wharf.proxy.http.ProxyContext;
@@ -57,15 +58,15 @@ public final class ProxyServer implements AutoCloseable {
         RedisTarget target = RedisTarget.parse(settings.redisUrl());
         this.redis = new RedisConnection(target);
         RouteStore store = new RouteStore(redis);
-        RouteCache routes = new RouteCache(store, new LookupOrder(settings.xipDomains()), settings.xipDomains(),
-                settings.cacheTtl());
+        LookupOrder order = new LookupOrder(settings.xipDomains());
+        RouteCache routes = new RouteCache(store, order, settings.xipDomains(), settings.cacheTtl());
         this.metrics = new ProxyMetrics();
         this.events = new RouteEvents(target, routes, metrics);
         this.accessLog = AccessLog.open(settings.accessLog());
         Transport transport = Transport.best();
         BackendPools pools = new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout());
-        this.context = new ProxyContext(settings, routes, new DeadBackends(store, routes, settings.deadBackendTtl(), metrics),
-                pools, accessLog, metrics);
+        DeadBackends dead = new DeadBackends(store, routes, settings.deadBackendTtl(), metrics);
+        this.context = new ProxyContext(settings, routes, dead, pools, accessLog, metrics);
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
         metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);
         metrics.gauge("wharf.proxy.route.cache.size", "Hosts in the route cache", routes::size);
@@ -98,6 +99,7 @@ public final class ProxyServer implements AutoCloseable {
         this.admin = settings.adminPort() == 0 ? null
                 : new AdminServer(settings.adminBind(), settings.adminPort(), this::healthy, this::ready, metrics.registry());
         if (admin != null) {
+            admin.handle("/api/routes", new RouteListing(routes, store, order, dead));
             admin.start();
             log.info("admin port (health, readiness, metrics) on {}:{}", settings.adminBind(), admin.port());
         }

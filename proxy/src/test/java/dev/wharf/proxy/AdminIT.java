@@ -47,6 +47,32 @@ class AdminIT {
     }
 
     @Test
+    void listsCachedRoutesAndExplainsHowAHostResolves() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url(), s -> Settings.adminPort(s, FreePort.find()));
+             TestBackend backend = TestBackend.start("listed")) {
+            String dead = "http://127.0.0.1:" + FreePort.find();
+            proxy.route("*.listed.example.net", dead, backend.url());
+            assertThat(proxy.get("api.listed.example.net", "/").statusCode()).isEqualTo(200);
+
+            assertThat(proxy.admin("/api/routes")).startsWith("200 ")
+                    .contains("\"api.listed.example.net\"")
+                    .contains("\"frontend\" : \"*.listed.example.net\"")
+                    .contains("\"url\" : \"" + backend.url() + "\"");
+
+            String explained = proxy.admin("/api/routes/API.listed.example.net:443");
+            assertThat(explained).startsWith("200 ")
+                    .contains("\"host\" : \"api.listed.example.net\"")
+                    .contains("\"matched\" : \"*.listed.example.net\"")
+                    .contains("\"rule\" : \"wildcard\"")
+                    .containsPattern("\"url\" : \"" + dead + "\",\\s+\"usable\" : true,\\s+\"dead\" : true");
+
+            assertThat(proxy.admin("/api/routes/nowhere.example.org")).startsWith("404 ").contains("\"matched\" : null")
+                    .contains("nowhere.example.org (exact)", "*.example.org (wildcard)", "* (catch_all)");
+            assertThat(proxy.admin("/api/routes/bad%20host")).startsWith("400 ");
+        }
+    }
+
+    @Test
     void isNotReadyWithoutRedisAndWithoutCachedRoutes() {
         try (RedisServer redis = RedisServer.startOrSkip()) {
             redis.stop();

@@ -8,7 +8,9 @@ import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RouteStore;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -106,6 +108,17 @@ public final class RouteCache {
         return false;
     }
 
+    /** The last answer for every host seen (within the hour), the cached one where there is one. */
+    public Map<String, ResolvedRoute> snapshot() {
+        Map<String, ResolvedRoute> done = new HashMap<>(lastKnown.asMap());
+        cache.asMap().forEach((host, future) -> {
+            if (future.isDone() && !future.isCompletedExceptionally()) {
+                done.put(host, future.join());
+            }
+        });
+        return done;
+    }
+
     /** Hosts cached now (for the metrics gauge and readiness). */
     public long size() {
         return cache.synchronous().estimatedSize();
@@ -118,10 +131,5 @@ public final class RouteCache {
     /** After a lost pub/sub connection: messages may have been missed. */
     public void clear() {
         cache.synchronous().invalidateAll();
-    }
-
-    /** Hosts cached now, for the admin listing. */
-    public java.util.Map<String, ResolvedRoute> snapshot() {
-        return java.util.Map.copyOf(cache.synchronous().asMap());
     }
 }

@@ -1,0 +1,124 @@
+package dev.wharf.proxy.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.wharf.admin.AdminServer;
+import dev.wharf.proxy.route.DeadBackends;
+import dev.wharf.proxy.route.ResolvedRoute;
+import dev.wharf.proxy.route.RouteCache;
+import dev.wharf.route.BackendUrl;
+import dev.wharf.route.Candidate;
+import dev.wharf.route.Frontend;
+import dev.wharf.route.Hosts;
+import dev.wharf.route.InvalidRouteException;
+import dev.wharf.route.LookupOrder;
+import dev.wharf.store.RouteStore;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Read-only JSON: {@code GET /api/routes} lists the hosts this proxy has cached with their backends and dead
+ * marks; {@code GET /api/routes/<host>} resolves a host through the whole lookup order, fresh from Redis, and
+ * says which rule matched — the first thing to look at when a route "does not work".
+ */
+public final class RouteListing implements HttpHandler {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PREFIX = "/api/routes";
+
+    private final RouteCache cache;
+    private final RouteStore store;
+    private final LookupOrder order;
+    private final DeadBackends dead;
+
+    public RouteListing(RouteCache cache, RouteStore store, LookupOrder order, DeadBackends dead) {
+        this.cache = cache;
+        this.store = store;
+        this.order = order;
+        this.dead = dead;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
+            Map<String, Object> hosts = new TreeMap<>();
+            cache.snapshot().forEach((host, route) -> hosts.put(host, describe(route.frontend(), route)));
+            send(exchange, 200, Map.of("hosts", hosts));
+            return;
+        }
+        String requested = path.substring(PREFIX.length() + 1);
+        String host;
+        try {
+            host = Hosts.requestHost(requested);
+        } catch (InvalidRouteException e) {
+            send(exchange, 400, Map.of("error", e.getMessage()));
+            return;
+        }
+        List<Candidate> candidates = order.candidates(host);
+        Optional<Frontend> frontend;
+        try {
+            frontend = store.lookup(host, candidates).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            send(exchange, 503, Map.of("host", host, "error", "route store unavailable: " + e.getMessage()));
+            return;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("host", host);
+        answer.put("tried", candidates.stream().map(c -> c.frontend() + " (" + c.rule().name().toLowerCase() + ")").toList());
+        if (frontend.isEmpty()) {
+            answer.put("matched", null);
+            send(exchange, 404, answer);
+            return;
+        }
+        Frontend found = frontend.get();
+        answer.put("matched", found.host());
+        answer.put("rule", candidates.stream().filter(c -> c.frontend().equals(found.host())).findFirst()
+                .map(c -> c.rule().name().toLowerCase()).orElse(null));
+        answer.putAll(describe(frontend, null));
+        send(exchange, 200, answer);
+    }
+
+    private Map<String, Object> describe(Optional<Frontend> frontend, ResolvedRoute cached) {
+        Map<String, Object> description = new LinkedHashMap<>();
+        if (frontend.isEmpty()) {
+            description.put("frontend", null);
+            return description;
+        }
+        Frontend f = frontend.get();
+        description.put("frontend", f.host());
+        description.put("identifier", f.identifier());
+        List<Map<String, Object>> backends = new ArrayList<>();
+        for (int i = 0; i < f.backends().size(); i++) {
+            Map<String, Object> backend = new LinkedHashMap<>();
+            backend.put("url", f.backends().get(i));
+            BackendUrl parsed = cached != null ? cached.backends().get(i) : parse(f.backends().get(i));
+            backend.put("usable", parsed != null);
+            backend.put("dead", f.isDead(i) || (parsed != null && dead.isDead(parsed)));
+            backends.add(backend);
+        }
+        description.put("backends", backends);
+        return description;
+    }
+
+    private static BackendUrl parse(String url) {
+        try {
+            return BackendUrl.parse(url);
+        } catch (InvalidRouteException e) {
+            return null;
+        }
+    }
+
+    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
+        AdminServer.respond(exchange, status, "application/json",
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n");
+    }
+}
