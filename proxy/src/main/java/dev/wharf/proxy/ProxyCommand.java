@@ -3,6 +3,7 @@ package dev.wharf.proxy;
 import dev.wharf.cli.Cli;
 import dev.wharf.proxy.config.ConfigException;
 import dev.wharf.proxy.config.HipacheConfig;
+import dev.wharf.proxy.tls.CertificateFiles;
 import dev.wharf.route.Hosts;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RedisTarget;
@@ -176,9 +177,10 @@ public final class ProxyCommand implements Callable<Integer> {
                 first(deadBackendOn500, file.deadBackendOn500(), false),
                 first(null, file.httpKeepAlive(), true),
                 Duration.ofSeconds(atLeastZero("--shutdown-grace", first(shutdownGrace, null, 30))),
-                port("--https-port", first(httpsPort, null, 443)),
+                port("--https-port", first(httpsPort, file.httpsPort(), 443)),
                 certDir,
-                first(redirectHttps, null, false));
+                first(redirectHttps, null, false),
+                defaultCertificate(file));
     }
 
     private static HipacheConfig readConfig(Path path) {
@@ -190,7 +192,20 @@ public final class ProxyCommand implements Callable<Integer> {
     }
 
     private static HipacheConfig emptyConfig() {
-        return new HipacheConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new HipacheConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** Hipache's {@code https.cert}/{@code key}/{@code ca}, relative paths taken from the config file's folder. */
+    private CertificateFiles defaultCertificate(HipacheConfig file) {
+        if (file.httpsCert() == null && file.httpsKey() == null) {
+            return null;
+        }
+        if (file.httpsCert() == null || file.httpsKey() == null) {
+            throw new ParameterException(spec.commandLine(), config + ": https needs both cert and key");
+        }
+        Path base = config.toAbsolutePath().getParent();
+        List<Path> chain = file.httpsCa() == null ? List.of() : file.httpsCa().stream().map(base::resolve).toList();
+        return new CertificateFiles(base.resolve(file.httpsCert()), base.resolve(file.httpsKey()), chain);
     }
 
     private static <T> T first(T option, T fromFile, T fallback) {

@@ -87,7 +87,7 @@ public final class ProxyServer implements AutoCloseable {
             listeners.add(listener);
             log.info("listening for HTTP on {}", listener.localAddress());
         }
-        this.certificates = settings.httpsPort() == 0 ? null : Certificates.load(settings.certDir());
+        this.certificates = settings.httpsPort() == 0 ? null : Certificates.load(settings.certDir(), settings.defaultCertificate());
         if (certificates != null) {
             ServerBootstrap tls = bootstrap.clone().childHandler(new ProxyInitializer(context, clients, certificates));
             for (String address : settings.bind()) {

@@ -15,6 +15,7 @@ import java.util.List;
  * @param httpsPort      TLS port, 0 = no TLS listener
  * @param certDir        certificates for SNI ({@code <host>.crt}/{@code .key}); null = self-signed default only
  * @param redirectHttps  answer plain-HTTP requests with 308 to the same URL on https
+ * @param defaultCertificate the default certificate from Hipache's {@code https} block; null = none
  */
 public record ProxySettings(
         String redisUrl,
@@ -38,7 +39,8 @@ public record ProxySettings(
         Duration shutdownGrace,
         int httpsPort,
         java.nio.file.Path certDir,
-        boolean redirectHttps) {
+        boolean redirectHttps,
+        dev.wharf.proxy.tls.CertificateFiles defaultCertificate) {
 
     public ProxySettings {
         bind = List.copyOf(bind);

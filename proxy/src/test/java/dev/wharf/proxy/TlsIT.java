@@ -135,6 +135,23 @@ class TlsIT {
         }
     }
 
+    @Test
+    void takesTheDefaultCertificateFromHipachesHttpsBlock(@TempDir Path hipache) throws Exception {
+        pki.issue(hipache, "ssl", "hipache", Duration.ofDays(10), "RSA", "hipache.example.net");
+        int port = FreePort.find();
+        Path config = java.nio.file.Files.writeString(hipache.resolve("config.json"),
+                "{\"https\": {\"port\": " + port + ", \"bind\": [\"127.0.0.1\"], \"cert\": \"ssl.crt\", \"key\": \"ssl.key\",},}");
+        ProxyCommand command = new ProxyCommand();
+        new picocli.CommandLine(command).parseArgs("--config", config.toString(), "--redis-url", TestRedis.url(),
+                "--bind", "127.0.0.1", "--http-port", "0", "--admin-port", "0", "--access-log", "off");
+        try (ProxyServer server = ProxyServer.start(command.settings());
+             SSLSocket socket = handshake(pki.clientContext(), port, "any.example.org", "TLSv1.3")) {
+            assertThat(server.httpsPort()).isEqualTo(port);
+            assertThat(((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName())
+                    .isEqualTo("CN=hipache");
+        }
+    }
+
     private static String commonName(String sni) throws Exception {
         try (SSLSocket socket = handshake(pki.clientContext(), sni, "TLSv1.3")) {
             return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();

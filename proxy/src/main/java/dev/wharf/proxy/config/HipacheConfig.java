@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * The parts of Hipache's {@code config.json} that Wharf uses; every field is null when the file does not
  * set it. Keys Hipache had that Wharf does not need ({@code server.debug}, {@code server.staticDir}, ...)
- * are ignored. The {@code https} block is read by the HTTPS listener.
+ * are ignored, and so is {@code https.bind} (HTTPS listens on the HTTP addresses).
  */
 public record HipacheConfig(
         Integer workers,
@@ -34,7 +34,11 @@ public record HipacheConfig(
         String accessLog,
         Integer httpPort,
         List<String> httpBind,
-        String driver) {
+        String driver,
+        Integer httpsPort,
+        String httpsCert,
+        String httpsKey,
+        List<String> httpsCa) {
 
     private static final JsonFactory LENIENT = JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_TRAILING_COMMA)
@@ -80,7 +84,11 @@ public record HipacheConfig(
                 fields.string("server.accessLog"),
                 fields.integer("http.port", 0, 65535),
                 fields.strings("http.bind"),
-                fields.driver());
+                fields.driver(),
+                fields.integer("https.port", 0, 65535),
+                fields.string("https.cert"),
+                fields.string("https.key"),
+                fields.strings("https.ca"));
     }
 
     /** Line of every value, by dotted path ({@code server.workers}): Jackson's tree does not keep them. */

@@ -48,21 +48,26 @@ public final class Certificates implements Mapping<String, SslContext>, AutoClos
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private final Path dir;
+    private final CertificateFiles configured;
     private final SslContext selfSigned;
     private volatile Map<String, SslContext> byHost = Map.of();
     private volatile SslContext fallback;
     private volatile List<String> problems = List.of();
     private WatchService watcher;
 
-    private Certificates(Path dir) {
+    private Certificates(Path dir, CertificateFiles configured) {
         this.dir = dir;
+        this.configured = configured;
         SelfSigned generated = SelfSigned.generate("Wharf default certificate", Duration.ofDays(365), "localhost");
         this.selfSigned = context(SslContextBuilder.forServer(generated.keys().getPrivate(), generated.certificate()));
     }
 
-    /** Loads the directory (none: only the self-signed default) and starts watching it. */
-    public static Certificates load(Path dir) throws IOException {
-        Certificates certificates = new Certificates(dir);
+    /**
+     * Loads the directory (may be null) and starts watching it. The default certificate is {@code default.crt}
+     * there, else {@code configured} (Hipache's https block; may be null), else a self-signed one.
+     */
+    public static Certificates load(Path dir, CertificateFiles configured) throws IOException {
+        Certificates certificates = new Certificates(dir, configured);
         certificates.reload();
         if (dir != null) {
             certificates.watch();
@@ -113,7 +118,7 @@ public final class Certificates implements Mapping<String, SslContext>, AutoClos
                 base = base.substring(0, base.length() - ".crt".length());
                 Path key = crt.resolveSibling(base + ".key");
                 try {
-                    Loaded loaded = load(crt, key);
+                    Loaded loaded = load(crt, key, List.of());
                     if (base.equals("default")) {
                         configuredDefault = loaded.context;
                     } else {
@@ -128,11 +133,18 @@ public final class Certificates implements Mapping<String, SslContext>, AutoClos
                 }
             }
         }
+        if (configuredDefault == null && configured != null) {
+            try {
+                configuredDefault = load(configured.cert(), configured.key(), configured.chain()).context;
+            } catch (IOException | CertificateException | RuntimeException e) {
+                skipped.add(configured.cert() + ": " + e.getMessage());
+            }
+        }
         fromSans.forEach(hosts::putIfAbsent);
         skipped.forEach(problem -> log.error("certificate skipped: {}", problem));
         if (configuredDefault == null && fallback == null) {
-            log.info("no default certificate in {}: serving a self-signed one (curl -k works)",
-                    dir == null ? "(no --cert-dir)" : dir);
+            log.info("no default certificate ({}): serving a self-signed one (curl -k works)",
+                    dir == null ? "no --cert-dir" : "no default.crt in " + dir);
         }
         byHost = Map.copyOf(hosts);
         problems = List.copyOf(skipped);
@@ -143,14 +155,16 @@ public final class Certificates implements Mapping<String, SslContext>, AutoClos
     private record Loaded(SslContext context, Collection<String> dnsNames) {
     }
 
-    private static Loaded load(Path crt, Path key) throws IOException, CertificateException {
+    private static Loaded load(Path crt, Path key, List<Path> extraChain) throws IOException, CertificateException {
         if (!Files.isReadable(key)) {
             throw new IllegalArgumentException("no readable key file " + key.getFileName());
         }
         List<X509Certificate> chain = new ArrayList<>();
-        try (InputStream in = Files.newInputStream(crt)) {
-            for (var certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                chain.add((X509Certificate) certificate);
+        for (Path file : concat(crt, extraChain)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                for (var certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    chain.add((X509Certificate) certificate);
+                }
             }
         }
         if (chain.isEmpty()) {
@@ -172,6 +186,12 @@ public final class Certificates implements Mapping<String, SslContext>, AutoClos
             }
         }
         return new Loaded(context, names);
+    }
+
+    private static List<Path> concat(Path first, List<Path> rest) {
+        List<Path> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
     }
 
     /** PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM, unencrypted. */

@@ -45,7 +45,8 @@ class HipacheConfigTest {
         HipacheConfig config = HipacheConfig.parse("config.json", HIPACHE_EXAMPLE);
 
         assertThat(config).isEqualTo(new HipacheConfig(10, 100, 30, 30, 3, true, false, "/var/log/hipache/access.log",
-                80, List.of("127.0.0.1", "::1"), "redis://:password@127.0.0.1:6379/0#hipache-"));
+                80, List.of("127.0.0.1", "::1"), "redis://:password@127.0.0.1:6379/0#hipache-",
+                443, "/etc/ssl/ssl.crt", "/etc/ssl/ssl.key", null));
     }
 
     @Test
