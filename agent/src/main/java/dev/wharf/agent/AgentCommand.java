@@ -112,6 +112,7 @@ public final class AgentCommand implements Callable<Integer> {
             AgentRecords records = new AgentRecords(redis, id);
             RouteWrites writes = dryRun ? new DryRunWrites(System.out) : new StoreWrites(new RouteStore(redis), records);
             AgentMetrics metrics = new AgentMetrics();
+            metrics.state("wharf.agent.redis.connected", "1 while the Redis connection is open", redis::connected);
             Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings), records, writes, metrics);
             log.info("agent '{}': Docker {}, Redis {}{}", id, dockerHost, target, dryRun ? " (dry run)" : "");
             if (once) {
