@@ -2,68 +2,119 @@ package dev.wharf.proxy.support;
 
 import dev.wharf.proxy.ProxySettings;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
-/** Test tweaks of {@link ProxySettings}, one field at a time. */
+/** Test tweaks of {@link ProxySettings}: a copy with one thing changed. */
 public final class Settings {
 
     private Settings() {
     }
 
     public static ProxySettings cacheTtl(ProxySettings s, Duration ttl) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.xipDomains(), ttl,
-                s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(), s.connectTimeout(),
-                s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(), s.backendKeepAlive(),
-                s.shutdownGrace(), s.httpsPort(), s.certDir(), s.redirectHttps(), s.defaultCertificate());
+        return new Copy(s).cacheTtl(ttl).build();
     }
 
     public static ProxySettings trustForwarded(ProxySettings s) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.xipDomains(),
-                s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
-                s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), true, s.deadBackendOn500(),
-                s.backendKeepAlive(), s.shutdownGrace(), s.httpsPort(), s.certDir(), s.redirectHttps(), s.defaultCertificate());
+        return new Copy(s).trustForwarded(true).build();
     }
 
     public static ProxySettings timeouts(ProxySettings s, Duration backend, Duration client) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.xipDomains(),
-                s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
-                s.connectTimeout(), backend, client, s.trustForwarded(), s.deadBackendOn500(), s.backendKeepAlive(),
-                s.shutdownGrace(), s.httpsPort(), s.certDir(), s.redirectHttps(), s.defaultCertificate());
-    }
-
-    public static ProxySettings retryOnError(ProxySettings s, int retries) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.xipDomains(),
-                s.cacheTtl(), s.deadBackendTtl(), retries, s.accessLog(), s.workers(), s.maxSockets(),
-                s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(),
-                s.backendKeepAlive(), s.shutdownGrace(), s.httpsPort(), s.certDir(), s.redirectHttps(), s.defaultCertificate());
+        return new Copy(s).backendTimeout(backend).clientTimeout(client).build();
     }
 
     public static ProxySettings noBackendKeepAlive(ProxySettings s) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.xipDomains(),
-                s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
-                s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(),
-                false, s.shutdownGrace(), s.httpsPort(), s.certDir(), s.redirectHttps(), s.defaultCertificate());
+        return new Copy(s).backendKeepAlive(false).build();
     }
 
     public static ProxySettings adminPort(ProxySettings s, int port) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), port, s.xipDomains(),
-                s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
-                s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(),
-                s.backendKeepAlive(), s.shutdownGrace(), s.httpsPort(), s.certDir(), s.redirectHttps(), s.defaultCertificate());
+        return new Copy(s).adminPort(port).build();
     }
 
-    public static ProxySettings https(ProxySettings s, int port, java.nio.file.Path certDir) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.xipDomains(),
-                s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
-                s.connectTimeout(), s.backendTimeout(), s.clientTimeout(), s.trustForwarded(), s.deadBackendOn500(),
-                s.backendKeepAlive(), s.shutdownGrace(), port, certDir, s.redirectHttps(), s.defaultCertificate());
+    public static ProxySettings https(ProxySettings s, int port, Path certDir) {
+        return new Copy(s).httpsPort(port).certDir(certDir).build();
     }
 
     public static ProxySettings redirectHttps(ProxySettings s) {
-        return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(),
-                s.adminPort(), s.xipDomains(), s.cacheTtl(), s.deadBackendTtl(), s.retryOnError(), s.accessLog(),
-                s.workers(), s.maxSockets(), s.connectTimeout(), s.backendTimeout(), s.clientTimeout(),
-                s.trustForwarded(), s.deadBackendOn500(), s.backendKeepAlive(), s.shutdownGrace(), s.httpsPort(),
-                s.certDir(), true, s.defaultCertificate());
+        return new Copy(s).redirectHttps(true).build();
+    }
+
+    /** The record's fields, changeable one by one. */
+    private static final class Copy {
+        private final ProxySettings s;
+        private Duration cacheTtl;
+        private boolean trustForwarded;
+        private Duration backendTimeout;
+        private Duration clientTimeout;
+        private boolean backendKeepAlive;
+        private int adminPort;
+        private int httpsPort;
+        private Path certDir;
+        private boolean redirectHttps;
+
+        Copy(ProxySettings s) {
+            this.s = s;
+            cacheTtl = s.cacheTtl();
+            trustForwarded = s.trustForwarded();
+            backendTimeout = s.backendTimeout();
+            clientTimeout = s.clientTimeout();
+            backendKeepAlive = s.backendKeepAlive();
+            adminPort = s.adminPort();
+            httpsPort = s.httpsPort();
+            certDir = s.certDir();
+            redirectHttps = s.redirectHttps();
+        }
+
+        Copy cacheTtl(Duration value) {
+            cacheTtl = value;
+            return this;
+        }
+
+        Copy trustForwarded(boolean value) {
+            trustForwarded = value;
+            return this;
+        }
+
+        Copy backendTimeout(Duration value) {
+            backendTimeout = value;
+            return this;
+        }
+
+        Copy clientTimeout(Duration value) {
+            clientTimeout = value;
+            return this;
+        }
+
+        Copy backendKeepAlive(boolean value) {
+            backendKeepAlive = value;
+            return this;
+        }
+
+        Copy adminPort(int value) {
+            adminPort = value;
+            return this;
+        }
+
+        Copy httpsPort(int value) {
+            httpsPort = value;
+            return this;
+        }
+
+        Copy certDir(Path value) {
+            certDir = value;
+            return this;
+        }
+
+        Copy redirectHttps(boolean value) {
+            redirectHttps = value;
+            return this;
+        }
+
+        ProxySettings build() {
+            return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), adminPort, s.xipDomains(),
+                    cacheTtl, s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
+                    s.connectTimeout(), backendTimeout, clientTimeout, trustForwarded, s.deadBackendOn500(),
+                    backendKeepAlive, s.shutdownGrace(), httpsPort, certDir, redirectHttps, s.defaultCertificate());
+        }
     }
 }
