@@ -65,7 +65,7 @@ public final class ProxyCommand implements Callable<Integer> {
     Boolean redirectHttps;
 
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
-            description = "Port of /healthz, /readyz and /metrics, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
+            description = "Port of /healthz, /readyz, /metrics and /api/routes, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
     Integer adminPort;
 
     @Option(names = "--admin-bind", defaultValue = "${env:WHARF_ADMIN_BIND}",
