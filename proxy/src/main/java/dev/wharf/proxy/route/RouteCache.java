@@ -9,8 +9,10 @@ import dev.wharf.store.RouteStore;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -67,13 +69,12 @@ public final class RouteCache {
 
     /** A frontend changed: forget every request host that could resolve to it. */
     public void evictFrontend(String frontendHost) {
-        for (String host : cache.synchronous().asMap().keySet()) {
+        // Nearly every cached host is also a last-known one: decide once per host, not once per map.
+        Set<String> hosts = new HashSet<>(lastKnown.asMap().keySet());
+        hosts.addAll(cache.asMap().keySet());
+        for (String host : hosts) {
             if (resolvesVia(host, frontendHost)) {
                 evictRequestHost(host);
-            }
-        }
-        for (String host : lastKnown.asMap().keySet()) {
-            if (resolvesVia(host, frontendHost)) {
                 lastKnown.invalidate(host);
             }
         }
