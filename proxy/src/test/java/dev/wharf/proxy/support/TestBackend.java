@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real HTTP backend on 127.0.0.1 for proxy tests, with backpressure of its own (autoRead off), so that
@@ -66,7 +65,6 @@ public final class TestBackend implements AutoCloseable {
     private final Channel server;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
-    private final AtomicLong lastCount = new AtomicLong(-1);
 
     private TestBackend(String name) {
         this.name = name;
@@ -105,11 +103,6 @@ public final class TestBackend implements AutoCloseable {
 
     public int requests() {
         return requests.get();
-    }
-
-    /** Body size counted by the last {@code /count} request. */
-    public long lastCount() {
-        return lastCount.get();
     }
 
     @Override
@@ -213,7 +206,6 @@ public final class TestBackend implements AutoCloseable {
                 return;
             }
             if (path.equals("/count")) {
-                lastCount.set(counted);
                 pendingReply = text(HttpResponseStatus.OK, Long.toString(counted));
             }
             if (pendingReply != null) {
