@@ -119,7 +119,9 @@ public final class AgentCommand implements Callable<Integer> {
                 reconciler.reconcileAll();
                 return 0;
             }
-            runUntilTerminated(new Agent(docker, reconciler, Duration.ofSeconds(resyncSeconds), metrics), metrics);
+            Agent agent = new Agent(docker, reconciler, Duration.ofSeconds(resyncSeconds), metrics);
+            redis.onReconnect(agent::redisReconnected);
+            runUntilTerminated(agent, metrics);
             return 0;
         }
     }

@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -319,5 +320,56 @@ class AgentIT {
                     () -> ownConnection.sync().lrange("frontend:" + host, 0, -1));
         }
         Wait.until("the agent to be healthy again", WAIT, agent::healthy);
+    }
+
+    /** Regression: the reconcile after a restart removed B's live route while converging gone A's record. */
+    @Test
+    void keepsTheRouteOfANewContainerThatReusesAGoneContainersAddress() {
+        String network = docker.createNetwork("reuse-" + Long.toHexString(System.nanoTime()));
+        String host = TestRedis.uniqueHost("roll");
+        String a = docker.backend("roll-a").label("VIRTUAL_HOST", host).network(network).start();
+        String backend = "http://" + docker.ip(a, network) + ":8080";
+        TestAgent first = agent(RoutingSettings.defaults());
+        awaitFrontend(host, host, backend);
+        first.stop(false);
+
+        // While no agent runs, A goes and B takes its place, and its address (Docker hands out the lowest free one).
+        docker.remove(a);
+        String b = docker.backend("roll-b").label("VIRTUAL_HOST", host).network(network).start();
+        assertThat("http://" + docker.ip(b, network) + ":8080").as("B reuses A's address").isEqualTo(backend);
+
+        agent(RoutingSettings.defaults());
+        Wait.until("A's record to go", WAIT, () -> !redis.hexists("wharf:agent:" + agentId, a));
+        assertThat(redis.hexists("wharf:agent:" + agentId, b)).isTrue();
+        assertThat(frontend(host)).containsExactly(host, backend);
+    }
+
+    /** Regression: a Redis that came back empty was noticed only at the next resync (up to a minute). */
+    @Test
+    void rewritesEverythingWithinSecondsWhenRedisComesBackEmpty() {
+        RedisServer own = track(RedisServer.startOrSkip());
+        String host = TestRedis.uniqueHost("empty");
+        String id = docker.backend("empty").label("VIRTUAL_HOST", host).start();
+        List<String> route = List.of(host, "http://" + docker.ip(id, "bridge") + ":8080");
+        // The agent replays the last seconds of events when it starts; none of them may rewrite the route for it.
+        long started = System.nanoTime();
+        Wait.until("the container's events to be older than the agent's replay", WAIT,
+                () -> System.nanoTime() - started > TimeUnit.SECONDS.toNanos(4));
+        TestAgent agent = track(TestAgent.start(DOCKER, own.url(), agentId, RoutingSettings.defaults(), Duration.ofHours(1)));
+        try (RedisClient client = RedisClient.create(own.url());
+             StatefulRedisConnection<String, String> ownConnection = client.connect()) {
+            RedisCommands<String, String> ownRedis = ownConnection.sync();
+            Wait.untilEquals("frontend:" + host, WAIT, route, () -> ownRedis.lrange("frontend:" + host, 0, -1));
+
+            ownRedis.flushall(); // the same Redis process, emptied: no reconnect to notice
+            Wait.untilEquals("frontend:" + host + " after FLUSHALL", Duration.ofSeconds(5), route,
+                    () -> ownRedis.lrange("frontend:" + host, 0, -1));
+
+            own.stop();
+            own.start(); // no persistence: empty, and the agent had nothing to write meanwhile
+            Wait.untilEquals("frontend:" + host + " in the restarted Redis", Duration.ofSeconds(5), route,
+                    () -> ownRedis.lrange("frontend:" + host, 0, -1));
+        }
+        Wait.until("the agent to be healthy", WAIT, agent::healthy);
     }
 }

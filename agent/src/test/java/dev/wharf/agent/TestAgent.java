@@ -30,6 +30,7 @@ final class TestAgent implements AutoCloseable {
         reconciler = new Reconciler(docker, new RoutePlanner(settings), records, new StoreWrites(new RouteStore(redis), records),
                 metrics);
         agent = new Agent(docker, reconciler, resync, metrics);
+        redis.onReconnect(agent::redisReconnected);
     }
 
     static TestAgent start(String dockerHost, String redisUrl, String agentId, RoutingSettings settings) {

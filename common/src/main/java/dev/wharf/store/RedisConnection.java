@@ -7,6 +7,9 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,6 +18,9 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One Redis connection, opened on first use and again after a failed attempt, so that a program may start
@@ -26,11 +32,18 @@ import java.util.concurrent.CompletionStage;
  * <p>Callers that arrive while the connection is being opened are released first come, first served; a plain
  * {@code thenCompose} on the connecting future would run them in reverse order, so an "add" and a later
  * "remove" of the same backend could reach Redis the wrong way round.
+ *
+ * <p>A Redis that comes back may have lost writes (restarted without persistence, a failover to a replica that
+ * lagged): {@link #onReconnect} tells whoever must write its state again. Lettuce retries at most every
+ * {@link #MAX_RECONNECT_DELAY}, not its default 30 s, so that happens within a second of Redis.
  */
 public final class RedisConnection implements AutoCloseable {
 
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration RETRY_AFTER = Duration.ofMillis(500);
+    static final Duration MAX_RECONNECT_DELAY = Duration.ofMillis(500);
+
+    private final ClientResources resources = resources();
 
     private final RedisClient client;
     private final RedisTarget target;
@@ -39,16 +52,43 @@ public final class RedisConnection implements AutoCloseable {
     private boolean connecting;
     private Throwable lastFailure;
     private long lastFailureNanos;
+    private final List<Runnable> reconnectListeners = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean activatedBefore = new AtomicBoolean();
 
     public RedisConnection(RedisTarget target) {
         this.target = target;
-        this.client = RedisClient.create();
+        this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(COMMAND_TIMEOUT).build())
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                 .build());
+    }
+
+    /**
+     * Runs {@code listener} each time the connection is established again after it was lost (not the first
+     * time). It runs on a Lettuce thread: it must not block.
+     */
+    public void onReconnect(Runnable listener) {
+        if (reconnectListeners.isEmpty()) {
+            // These resources are this connection's own, so every event on their bus is about it.
+            resources.eventBus().get()
+                    .filter(ConnectionActivatedEvent.class::isInstance)
+                    .subscribe(event -> {
+                        if (activatedBefore.getAndSet(true)) {
+                            reconnectListeners.forEach(Runnable::run);
+                        }
+                    });
+        }
+        reconnectListeners.add(listener);
+    }
+
+    /** Lettuce's threads, and a reconnect policy that tries again within half a second, not its default 30 s. */
+    public static ClientResources resources() {
+        return ClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+                .build();
     }
 
     public RedisTarget target() {
@@ -114,5 +154,6 @@ public final class RedisConnection implements AutoCloseable {
             open.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

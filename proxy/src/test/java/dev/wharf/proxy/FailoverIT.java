@@ -164,8 +164,36 @@ class FailoverIT {
         }
     }
 
+    /** Regression: a frozen Redis made a cached host wait the 2 s command timeout, and an unknown one its 503. */
     @Test
-    void clearsItsCacheWhenThePubSubConnectionComesBack() {
+    void aHungRedisDelaysNoKnownHostAndUnknownHostsFailFast() {
+        try (RedisServer redis = RedisServer.startOrSkip();
+             TestProxy proxy = TestProxy.start(redis.url(), s -> Settings.cacheTtl(s, Duration.ofMillis(100)))) {
+            proxy.route("known.example.net", live.url());
+            assertThat(proxy.get("known.example.net", "/").body()).isEqualTo("live");
+
+            redis.pause();
+            try {
+                sleep(150); // past the TTL: the answer is stale now, and its refresh will hang
+                for (int i = 0; i < 5; i++) {
+                    long started = System.nanoTime();
+                    HttpResponse<String> cached = proxy.get("known.example.net", "/");
+                    assertThat(cached.body()).isEqualTo("live");
+                    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(300));
+                }
+                long started = System.nanoTime();
+                assertThat(proxy.get("unknown-1.example.net", "/").statusCode()).isEqualTo(503);
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+            } finally {
+                redis.resume();
+            }
+            Wait.until("unknown hosts to be looked up again", WAIT,
+                    () -> proxy.get("unknown-2.example.net", "/").statusCode() == 404);
+        }
+    }
+
+    @Test
+    void refreshesItsCacheWhenThePubSubConnectionComesBack() {
         try (RedisServer redis = RedisServer.startOrSkip();
              TestProxy proxy = TestProxy.start(redis.url(), s -> Settings.cacheTtl(s, Duration.ofMinutes(10)));
              TestBackend next = TestBackend.start("next")) {
@@ -183,7 +211,7 @@ class FailoverIT {
                     return false;
                 }
             });
-            Wait.untilEquals("the cache to be cleared after re-subscribing", Duration.ofSeconds(40), "next",
+            Wait.untilEquals("the cache to be refreshed after re-subscribing", Duration.ofSeconds(40), "next",
                     () -> proxy.get("moved.example.net", "/").body());
         }
     }

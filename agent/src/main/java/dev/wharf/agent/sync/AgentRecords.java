@@ -54,6 +54,11 @@ public final class AgentRecords {
         return json == null ? Optional.empty() : decode(containerId, json);
     }
 
+    /** True while this agent's record key exists (it is deleted with its last entry). */
+    public boolean exist() {
+        return Await.result(redis.async().thenCompose(r -> r.exists(key))) > 0;
+    }
+
     public void put(String containerId, OwnedRoutes owned) {
         String json = encode(owned);
         Await.result(redis.async().thenCompose(r -> r.hset(key, containerId, json)));

@@ -39,4 +39,9 @@ public final class DryRunWrites implements RouteWrites {
     public void heartbeat() {
         // A dry run leaves no trace, not even a heartbeat.
     }
+
+    @Override
+    public boolean keepsRecords() {
+        return false;
+    }
 }

@@ -9,12 +9,15 @@ import dev.wharf.agent.routing.RoutePlanner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Converges Redis to the containers. Each step re-inspects the container and compares what it should have
@@ -22,6 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Order of writes: the record grows before a route is added and shrinks after a route is removed, so a
  * crash in between leaves a record naming a route that is not there (harmless), never a route nobody owns.
+ *
+ * <p>A backend belongs to every record, and every running container's plan, that names it: Docker hands a
+ * new container the lowest free address, very often a gone container's, so the gone one's record may name
+ * the route a running one needs. A route is removed only when nothing else here still wants it.
  */
 public final class Reconciler {
 
@@ -33,6 +40,8 @@ public final class Reconciler {
     private final RouteWrites writes;
     private final AgentMetrics metrics;
     private final Map<String, List<String>> warnings = new ConcurrentHashMap<>();
+    /** Whether this agent's records should be in Redis now (never in a dry run: none are written). */
+    private boolean recordsWritten;
 
     public Reconciler(DockerEngine docker, RoutePlanner planner, AgentRecords records, RouteWrites writes,
                       AgentMetrics metrics) {
@@ -46,23 +55,60 @@ public final class Reconciler {
     /** Every running container gets its routes; every route recorded for another container goes. */
     public void reconcileAll() {
         Map<String, OwnedRoutes> owned = records.all();
-        Set<String> seen = new HashSet<>();
+        Map<String, Optional<ContainerSnapshot>> running = new LinkedHashMap<>();
+        Map<String, Decision> plans = new HashMap<>();
         for (String id : docker.runningContainerIds()) {
-            seen.add(id);
-            converge(id, docker.inspect(id), Optional.ofNullable(owned.get(id)));
+            Optional<ContainerSnapshot> container = docker.inspect(id);
+            running.put(id, container);
+            plans.put(id, container.map(planner::plan).orElse(Decision.none()));
+        }
+        for (Map.Entry<String, Optional<ContainerSnapshot>> container : running.entrySet()) {
+            String id = container.getKey();
+            converge(id, container.getValue(), plans.get(id), Optional.ofNullable(owned.get(id)),
+                    () -> wantedByOthers(id, plans, records.all()));
         }
         for (Map.Entry<String, OwnedRoutes> gone : owned.entrySet()) {
-            if (!seen.contains(gone.getKey())) {
-                converge(gone.getKey(), docker.inspect(gone.getKey()), Optional.of(gone.getValue()));
+            String id = gone.getKey();
+            if (!running.containsKey(id)) {
+                Optional<ContainerSnapshot> container = docker.inspect(id);
+                converge(id, container, container.map(planner::plan).orElse(Decision.none()), Optional.of(gone.getValue()),
+                        () -> wantedByOthers(id, plans, records.all()));
             }
         }
-        warnings.keySet().retainAll(seen);
+        warnings.keySet().retainAll(running.keySet());
         writes.heartbeat();
+        recordsWritten = writes.keepsRecords() && plans.values().stream().anyMatch(plan -> !plan.routes().isEmpty());
+    }
+
+    /**
+     * True when the records this agent wrote are gone from Redis: it was emptied (FLUSHALL, restarted without
+     * persistence, failed over to an empty replica) and the routes went with them. Sync thread only.
+     */
+    public boolean storeLostItsState() {
+        return recordsWritten && !records.exist();
     }
 
     /** One container, after an event about it. */
     public void converge(String containerId) {
-        converge(containerId, docker.inspect(containerId), records.get(containerId));
+        Optional<ContainerSnapshot> container = docker.inspect(containerId);
+        converge(containerId, container, container.map(planner::plan).orElse(Decision.none()), records.get(containerId),
+                () -> wantedByOthers(containerId, Map.of(), records.all()));
+    }
+
+    /** Each route another container wants (running, by its plan) or holds (by its record), with that container. */
+    private static Map<Route, String> wantedByOthers(String id, Map<String, Decision> plans, Map<String, OwnedRoutes> owned) {
+        Map<Route, String> wanted = new HashMap<>();
+        owned.forEach((other, record) -> {
+            if (!other.equals(id)) {
+                record.routes().forEach(route -> wanted.put(route, record.container()));
+            }
+        });
+        plans.forEach((other, plan) -> {
+            if (!other.equals(id)) {
+                plan.routes().forEach(route -> wanted.putIfAbsent(route, other));
+            }
+        });
+        return wanted;
     }
 
     /** {@code --deregister-on-exit}: removes every route this agent recorded, and the records. */
@@ -78,13 +124,14 @@ public final class Reconciler {
         return Map.copyOf(warnings);
     }
 
-    private void converge(String id, Optional<ContainerSnapshot> container, Optional<OwnedRoutes> owned) {
-        Decision decision = container.map(planner::plan).orElse(Decision.none());
+    private void converge(String id, Optional<ContainerSnapshot> container, Decision decision, Optional<OwnedRoutes> owned,
+                          Supplier<Map<Route, String>> others) {
         report(id, decision.warnings());
         Set<Route> want = decision.routes();
         Set<Route> had = owned.map(OwnedRoutes::routes).orElse(Set.of());
         String name = container.map(ContainerSnapshot::name).or(() -> owned.map(OwnedRoutes::container)).orElse(id);
 
+        recordsWritten |= !want.isEmpty() && writes.keepsRecords();
         Set<Route> both = new HashSet<>(had);
         both.addAll(want);
         if (!both.equals(had)) {
@@ -96,9 +143,19 @@ public final class Reconciler {
                 log.info("+ {} (container {})", route, name);
             }
         }
+        Map<Route, String> wantedElsewhere = null; // read only when something is to go
         for (Route route : had) {
-            if (!want.contains(route)) {
+            if (want.contains(route)) {
+                continue;
+            }
+            if (wantedElsewhere == null) {
+                wantedElsewhere = others.get();
+            }
+            String holder = wantedElsewhere.get(route);
+            if (holder == null) {
                 removed(route, name);
+            } else {
+                log.info("= {} kept: container {} no longer has it, container {} does", route, name, holder);
             }
         }
         if (want.isEmpty() && owned.isPresent()) {

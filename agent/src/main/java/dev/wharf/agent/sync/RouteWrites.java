@@ -15,6 +15,11 @@ public interface RouteWrites {
 
     void forget(String containerId);
 
+    /** False when {@link #record} writes nothing that could later be found missing (a dry run). */
+    default boolean keepsRecords() {
+        return true;
+    }
+
     /** Says this agent is alive (after each full reconcile). */
     void heartbeat();
 }

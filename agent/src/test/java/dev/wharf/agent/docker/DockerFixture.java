@@ -73,6 +73,11 @@ public final class DockerFixture implements AutoCloseable {
         docker.stopContainerCmd(id).withTimeout(1).exec();
     }
 
+    /** {@code docker rm -f}: the container and its address are gone at once. */
+    public void remove(String id) {
+        docker.removeContainerCmd(id).withForce(true).exec();
+    }
+
     public void pause(String id) {
         docker.pauseContainerCmd(id).exec();
     }

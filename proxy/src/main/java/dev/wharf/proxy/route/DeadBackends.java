@@ -49,6 +49,6 @@ public final class DeadBackends {
                         log.debug("could not record the dead mark in Redis: {}", e.getMessage());
                     }
                 });
-        cache.evictRequestHost(route.requestHost());
+        cache.refreshRequestHost(route.requestHost());
     }
 }

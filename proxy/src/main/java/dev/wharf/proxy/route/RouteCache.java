@@ -1,81 +1,150 @@
 package dev.wharf.proxy.route;
 
-import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.wharf.route.Candidate;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RouteStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Lookups by request host, cached so that a request never waits on Redis when the answer is known.
+ * Lookups by request host, cached so that a request never waits on Redis when an answer is known.
  *
  * <ul>
- *   <li>Entries, negative ones too, expire after a short TTL: routes edited with {@code redis-cli} show up
- *       without any notification.</li>
- *   <li>{@code wharf:routes} messages evict every host whose lookup order includes the changed frontend.</li>
- *   <li>While Redis is unreachable, the last answer seen for a host keeps being served; a host never seen
- *       fails fast (the caller answers 503).</li>
+ *   <li>An answer, a negative one too, is fresh for the TTL; after that it is still served at once while
+ *       a refresh runs in the background (stale-while-revalidate), so routes edited with {@code redis-cli}
+ *       show up without any notification and a slow or hung Redis never delays a known host.</li>
+ *   <li>{@code wharf:routes} messages drop every host whose lookup order includes the changed frontend: its
+ *       next request waits for the new answer.</li>
+ *   <li>A host never seen waits for Redis at most {@link #LOOKUP_TIMEOUT}; while Redis is failing, such
+ *       hosts fail at once (the caller answers 503) and one lookup at a time probes whether it is back.</li>
+ *   <li>A failure is logged once when Redis stops answering and once when it answers again.</li>
  * </ul>
  */
 public final class RouteCache {
 
+    private static final Logger log = LoggerFactory.getLogger(RouteCache.class);
     private static final int MAX_HOSTS = 100_000;
     /** Last answers kept for outages: long enough to ride out a Redis restart or failover. */
     private static final Duration LAST_KNOWN_FOR = Duration.ofHours(1);
+    /** Redis answers a lookup in well under a millisecond; anything near this means it is not answering. */
+    static final Duration LOOKUP_TIMEOUT = Duration.ofMillis(500);
+
+    private record Known(ResolvedRoute route, long loadedNanos) {
+    }
 
     private final RouteStore store;
     private final LookupOrder order;
     private final List<String> xipDomains;
-    private final AsyncLoadingCache<String, ResolvedRoute> cache;
-    private final Cache<String, ResolvedRoute> lastKnown;
+    private final long ttlNanos;
+    private final Ticker ticker;
+    private final Cache<String, Known> known;
+    private final ConcurrentMap<String, CompletableFuture<ResolvedRoute>> loading = new ConcurrentHashMap<>();
+    /** Bumped by every drop: a lookup that was under way meanwhile may carry the old answer, so it is not kept. */
+    private final AtomicLong drops = new AtomicLong();
+    private volatile boolean failing;
 
     public RouteCache(RouteStore store, LookupOrder order, List<String> xipDomains, Duration ttl) {
+        this(store, order, xipDomains, ttl, Ticker.systemTicker());
+    }
+
+    RouteCache(RouteStore store, LookupOrder order, List<String> xipDomains, Duration ttl, Ticker ticker) {
         this.store = store;
         this.order = order;
         this.xipDomains = List.copyOf(xipDomains);
-        this.lastKnown = Caffeine.newBuilder().maximumSize(MAX_HOSTS).expireAfterWrite(LAST_KNOWN_FOR).build();
-        this.cache = Caffeine.newBuilder()
-                .maximumSize(MAX_HOSTS)
-                .expireAfterWrite(ttl)
-                .buildAsync((host, executor) -> load(host));
+        this.ttlNanos = ttl.toNanos();
+        this.ticker = ticker;
+        this.known = Caffeine.newBuilder().maximumSize(MAX_HOSTS).expireAfterWrite(LAST_KNOWN_FOR).ticker(ticker).build();
     }
 
-    /** Completes at once when cached; otherwise when Redis answers (or fails, and nothing is known). */
+    /** Completes at once when an answer is known; otherwise when Redis answers, fails or times out. */
     public CompletableFuture<ResolvedRoute> resolve(String requestHost) {
-        return cache.get(requestHost);
+        Known answer = known.getIfPresent(requestHost);
+        if (answer != null) {
+            if (ticker.read() - answer.loadedNanos() >= ttlNanos) {
+                load(requestHost);
+            }
+            return CompletableFuture.completedFuture(answer.route());
+        }
+        if (failing && !loading.isEmpty()) {
+            return CompletableFuture.failedFuture(new RouteStoreUnavailable("Redis is not answering"));
+        }
+        return load(requestHost);
     }
 
+    /** One lookup per host at a time; whoever asks meanwhile shares it. */
     private CompletableFuture<ResolvedRoute> load(String host) {
-        return store.lookup(host, order.candidates(host)).toCompletableFuture()
-                .thenApply(frontend -> {
-                    ResolvedRoute route = new ResolvedRoute(host, frontend);
-                    lastKnown.put(host, route);
-                    return route;
-                })
-                .exceptionallyCompose(e -> {
-                    ResolvedRoute known = lastKnown.getIfPresent(host);
-                    return known != null ? CompletableFuture.completedFuture(known) : CompletableFuture.failedFuture(e);
+        CompletableFuture<ResolvedRoute> mine = new CompletableFuture<>();
+        CompletableFuture<ResolvedRoute> underWay = loading.putIfAbsent(host, mine);
+        if (underWay != null) {
+            return underWay;
+        }
+        long dropsBefore = drops.get();
+        store.lookup(host, order.candidates(host)).toCompletableFuture()
+                .orTimeout(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((frontend, error) -> {
+                    loading.remove(host, mine);
+                    if (error == null) {
+                        ResolvedRoute route = new ResolvedRoute(host, frontend);
+                        if (drops.get() == dropsBefore) {
+                            known.put(host, new Known(route, ticker.read()));
+                        }
+                        answering();
+                        mine.complete(route);
+                        return;
+                    }
+                    notAnswering(error);
+                    Known last = known.getIfPresent(host);
+                    if (last != null) {
+                        mine.complete(last.route());
+                    } else {
+                        mine.completeExceptionally(new RouteStoreUnavailable(describe(error)));
+                    }
                 });
+        return mine;
+    }
+
+    private void answering() {
+        if (failing) {
+            failing = false;
+            log.info("route store answers again");
+        }
+    }
+
+    private void notAnswering(Throwable error) {
+        if (!failing) {
+            failing = true;
+            log.warn("route store not answering ({}); serving the last known routes, unknown hosts get 503",
+                    describe(error));
+        }
+    }
+
+    private static String describe(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            return "no answer within " + LOOKUP_TIMEOUT.toMillis() + " ms";
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
     /** A frontend changed: forget every request host that could resolve to it. */
     public void evictFrontend(String frontendHost) {
-        // Nearly every cached host is also a last-known one: decide once per host, not once per map.
-        Set<String> hosts = new HashSet<>(lastKnown.asMap().keySet());
-        hosts.addAll(cache.asMap().keySet());
-        for (String host : hosts) {
+        for (String host : known.asMap().keySet()) {
             if (resolvesVia(host, frontendHost)) {
-                evictRequestHost(host);
-                lastKnown.invalidate(host);
+                drop(host);
             }
         }
     }
@@ -109,28 +178,43 @@ public final class RouteCache {
         return false;
     }
 
-    /** The last answer for every host seen (within the hour), the cached one where there is one. */
+    /** The last answer for every host seen (within the hour). */
     public Map<String, ResolvedRoute> snapshot() {
-        Map<String, ResolvedRoute> done = new HashMap<>(lastKnown.asMap());
-        cache.asMap().forEach((host, future) -> {
-            if (future.isDone() && !future.isCompletedExceptionally()) {
-                done.put(host, future.join());
-            }
-        });
+        Map<String, ResolvedRoute> done = new HashMap<>();
+        known.asMap().forEach((host, answer) -> done.put(host, answer.route()));
         return done;
     }
 
-    /** Hosts cached now (for the metrics gauge and readiness). */
+    /** Hosts with a known answer (for the metrics gauge and readiness). */
     public long size() {
-        return cache.synchronous().estimatedSize();
+        return known.estimatedSize();
     }
 
-    public void evictRequestHost(String requestHost) {
-        cache.synchronous().invalidate(requestHost);
+    /**
+     * The host's dead marks changed: its answer is refreshed at its next request, which is still served the
+     * current one (this proxy's own marks apply at once; another proxy's after that refresh).
+     */
+    public void refreshRequestHost(String requestHost) {
+        known.asMap().computeIfPresent(requestHost, (host, answer) -> new Known(answer.route(), Long.MIN_VALUE / 2));
     }
 
-    /** After a lost pub/sub connection: messages may have been missed. */
-    public void clear() {
-        cache.synchronous().invalidateAll();
+    /**
+     * After a lost pub/sub connection messages may have been missed: every answer is refreshed at its next
+     * request, and served meanwhile; dropping them would turn a Redis blip into 503s.
+     */
+    public void refreshAll() {
+        known.asMap().replaceAll((host, answer) -> new Known(answer.route(), Long.MIN_VALUE / 2));
+    }
+
+    private void drop(String host) {
+        drops.incrementAndGet();
+        known.invalidate(host);
+    }
+
+    /** Why a host never seen cannot be looked up now. */
+    public static final class RouteStoreUnavailable extends RuntimeException {
+        RouteStoreUnavailable(String reason) {
+            super(reason, null, false, false);
+        }
     }
 }

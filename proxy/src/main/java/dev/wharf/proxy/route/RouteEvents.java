@@ -1,11 +1,13 @@
 package dev.wharf.proxy.route;
 
 import dev.wharf.proxy.metrics.ProxyMetrics;
+import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RedisTarget;
 import dev.wharf.store.RouteKeys;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.slf4j.Logger;
@@ -18,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps the route cache honest: subscribes to {@code wharf:routes} (a frontend changed) and Hipache's
  * {@code dead} channel (a backend was marked dead for a request host), retrying until Redis answers.
- * After Lettuce reconnects and re-subscribes, messages may have been lost, so the cache is cleared.
+ * After Lettuce reconnects and re-subscribes, messages may have been lost, so every cached answer is refreshed (and served meanwhile).
  *
  * <p>Callbacks run on Lettuce's event loop and only touch the in-memory cache: never a blocking call there.
  */
@@ -31,7 +33,8 @@ public final class RouteEvents implements AutoCloseable {
     private final RouteKeys keys;
     private final RouteCache cache;
     private final ProxyMetrics metrics;
-    private final RedisClient client = RedisClient.create();
+    private final ClientResources resources = RedisConnection.resources();
+    private final RedisClient client = RedisClient.create(resources);
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "wharf-route-events");
         thread.setDaemon(true);
@@ -75,7 +78,7 @@ public final class RouteEvents implements AutoCloseable {
             metrics.routeChange();
             if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
                 int end = message.indexOf(';');
-                cache.evictRequestHost(end < 0 ? message : message.substring(0, end));
+                cache.refreshRequestHost(end < 0 ? message : message.substring(0, end));
             } else {
                 cache.evictFrontend(message);
             }
@@ -85,8 +88,8 @@ public final class RouteEvents implements AutoCloseable {
         public void subscribed(String channel, long count) {
             if (channel.equals(keys.routesChannel())) {
                 if (subscribedBefore) {
-                    log.info("route events: re-subscribed after a reconnect; clearing the route cache");
-                    cache.clear();
+                    log.info("route events: re-subscribed after a reconnect; refreshing every cached route");
+                    cache.refreshAll();
                 }
                 subscribedBefore = true;
             }
@@ -101,5 +104,6 @@ public final class RouteEvents implements AutoCloseable {
             connection.close();
         }
         client.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }
