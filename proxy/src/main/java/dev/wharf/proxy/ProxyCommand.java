@@ -120,6 +120,11 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Also mark a backend dead when it answers 5xx, as Hipache did (default: false). Env: WHARF_DEAD_BACKEND_ON_500.")
     Boolean deadBackendOn500;
 
+    @Option(names = "--underscores-in-headers", defaultValue = "${env:WHARF_UNDERSCORES_IN_HEADERS}", arity = "0..1",
+            fallbackValue = "true", description = "Forward request headers whose names contain '_' (default: false: "
+            + "dropped, since CGI backends read X_Forwarded_For as X-Forwarded-For). Env: WHARF_UNDERSCORES_IN_HEADERS.")
+    Boolean underscoresInHeaders;
+
     @Option(names = "--shutdown-grace", defaultValue = "${env:WHARF_SHUTDOWN_GRACE}",
             description = "Seconds in-flight requests get to finish on SIGTERM (default: 30). Env: WHARF_SHUTDOWN_GRACE.")
     Integer shutdownGrace;
@@ -180,7 +185,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 port("--https-port", first(httpsPort, file.httpsPort(), 443)),
                 certDir,
                 first(redirectHttps, null, false),
-                defaultCertificate(file));
+                defaultCertificate(file),
+                first(underscoresInHeaders, null, false));
     }
 
     private static HipacheConfig readConfig(Path path) {

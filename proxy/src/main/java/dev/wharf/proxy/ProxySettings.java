@@ -16,6 +16,7 @@ import java.util.List;
  * @param certDir        certificates for SNI ({@code <host>.crt}/{@code .key}); null = self-signed default only
  * @param redirectHttps  answer plain-HTTP requests with 308 to the same URL on https
  * @param defaultCertificate the default certificate from Hipache's {@code https} block; null = none
+ * @param underscoresInHeaders forward request header names with {@code _} (dropped by default, as nginx does)
  */
 public record ProxySettings(
         String redisUrl,
@@ -40,7 +41,8 @@ public record ProxySettings(
         int httpsPort,
         java.nio.file.Path certDir,
         boolean redirectHttps,
-        dev.wharf.proxy.tls.CertificateFiles defaultCertificate) {
+        dev.wharf.proxy.tls.CertificateFiles defaultCertificate,
+        boolean underscoresInHeaders) {
 
     public ProxySettings {
         bind = List.copyOf(bind);

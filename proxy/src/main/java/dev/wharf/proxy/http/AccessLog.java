@@ -60,8 +60,8 @@ public final class AccessLog implements AutoCloseable {
         if (out == null) {
             return;
         }
-        String line = clientIp + " - - [" + ZonedDateTime.now().format(TIME) + "] \"" + method + " " + uri + " "
-                + protocol + "\" " + status + " " + bytes + " \"" + orDash(referer) + "\" \"" + orDash(userAgent) + "\" "
+        String line = clientIp + " - - [" + ZonedDateTime.now().format(TIME) + "] \"" + escape(method) + " " + escape(uri) + " "
+                + escape(protocol) + "\" " + status + " " + bytes + " \"" + orDash(referer) + "\" \"" + orDash(userAgent) + "\" "
                 + orDash(host) + " " + orDash(backend) + " " + (micros / 1000) + "ms";
         if (!lines.offer(line)) {
             dropped.incrementAndGet();
@@ -69,7 +69,32 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private static String orDash(String value) {
-        return value == null || value.isEmpty() ? "-" : value.replace("\"", "\\\"");
+        return value == null || value.isEmpty() ? "-" : escape(value);
+    }
+
+    /** As nginx does: control bytes, non-ASCII, quotes and backslashes as {@code \xHH}, so a line stays one line. */
+    static String escape(String value) {
+        int i = 0;
+        while (i < value.length() && plain(value.charAt(i))) {
+            i++;
+        }
+        if (i == value.length()) {
+            return value;
+        }
+        StringBuilder out = new StringBuilder(value.length() + 16).append(value, 0, i);
+        for (; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (plain(c)) {
+                out.append(c);
+            } else {
+                out.append(String.format("\\x%02X", (int) c & 0xff));
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean plain(char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
     }
 
     private void writeLoop() {

@@ -167,6 +167,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                 case DISCARDING -> {
                     Object msg = inbox.poll();
                     ReferenceCountUtil.release(msg);
+                    if (failedBody(msg)) {
+                        closeAll(); // the framing is lost: nothing after it on this connection can be trusted
+                        return;
+                    }
                     if (msg instanceof LastHttpContent) {
                         exchangeDone();
                     }
@@ -175,7 +179,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
                     if (writingToBackend) {
                         return;
                     }
-                    sendToBackend(inbox.poll());
+                    Object msg = inbox.poll();
+                    if (failedBody(msg)) {
+                        bodyFailed((HttpContent) msg);
+                        return;
+                    }
+                    sendToBackend(msg);
                 }
                 default -> {
                     return; // ROUTING, BODY_SENT, CLOSED: hold it (a pipelined request waits for its turn)
@@ -195,7 +204,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         startExchange(head);
         if (head.decoderResult().isFailure()) {
             Throwable cause = head.decoderResult().cause();
-            respond(statusFor(cause), "bad request (" + cause.getMessage() + ")", true);
+            respond(statusFor(cause), "bad request (" + RequestRules.printable(String.valueOf(cause.getMessage())) + ")", true);
+            return;
+        }
+        try {
+            RequestRules.check(head, shared.settings.underscoresInHeaders());
+        } catch (RequestRules.Refusal refused) {
+            respond(refused.status(), refused.getMessage(), true);
             return;
         }
         String transferEncoding = head.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
@@ -242,7 +257,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         request = head;
         startNanos = System.nanoTime();
         keepAlive = HttpUtil.isKeepAlive(head) && !shared.draining();
-        hasBody = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
+        // A head that failed to decode may carry any Content-Length: it is answered and closed, body or not.
+        hasBody = head.decoderResult().isFailure()
+                || HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
         host = null;
         upgrade = false;
         route = null;
@@ -261,6 +278,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private static HttpResponseStatus statusFor(Throwable cause) {
+        if (cause instanceof RequestRules.Refusal refused) {
+            return refused.status();
+        }
         if (cause instanceof TooLongHttpLineException) {
             return HttpResponseStatus.REQUEST_URI_TOO_LONG;
         }
@@ -355,6 +375,26 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     // ---- Client to backend ----
 
+    private static boolean failedBody(Object msg) {
+        return msg instanceof HttpContent content && content.decoderResult().isFailure();
+    }
+
+    /**
+     * The client's body could not be decoded (a bad chunk size, say): the backend has part of it and must not
+     * take it as whole, so its connection is closed unfinished; the client gets 400 and is closed too.
+     */
+    private void bodyFailed(HttpContent failed) {
+        String reason = RequestRules.printable(String.valueOf(failed.decoderResult().cause().getMessage()));
+        failed.release();
+        keepAlive = false;
+        releaseBackend(false);
+        if (responseStarted) {
+            closeAll();
+        } else {
+            respond(HttpResponseStatus.BAD_REQUEST, "malformed request body (" + reason + ")", true);
+        }
+    }
+
     private void sendToBackend(Object msg) {
         if (state == State.UPGRADED) {
             if (!(msg instanceof ByteBuf)) {
@@ -416,11 +456,28 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg instanceof HttpObject object && object.decoderResult().isFailure()) {
+            backendMalformed(object);
+            return;
+        }
         if (msg instanceof HttpResponse response) {
             onResponseHead(response);
         }
         if (msg instanceof HttpContent content) {
             onResponseContent(content);
+        }
+    }
+
+    /** Nothing of a response that cannot be decoded is relayed: 502 if the client has had nothing yet, else a close. */
+    private void backendMalformed(HttpObject object) {
+        String reason = RequestRules.printable(String.valueOf(object.decoderResult().cause().getMessage()));
+        ReferenceCountUtil.release(object);
+        cancel(responseTimer);
+        releaseBackend(false);
+        if (responseStarted || interim) {
+            closeAll();
+        } else {
+            respond(HttpResponseStatus.BAD_GATEWAY, "backend " + backendUrl + " sent a malformed response (" + reason + ")", !requestSent);
         }
     }
 

@@ -39,6 +39,12 @@ public final class Settings {
         return new Copy(s).redirectHttps(true).build();
     }
 
+    public static ProxySettings underscoresInHeaders(ProxySettings s) {
+        Copy copy = new Copy(s);
+        copy.underscoresInHeaders = true;
+        return copy.build();
+    }
+
     /** The record's fields, changeable one by one. */
     private static final class Copy {
         private final ProxySettings s;
@@ -51,6 +57,7 @@ public final class Settings {
         private int httpsPort;
         private Path certDir;
         private boolean redirectHttps;
+        private boolean underscoresInHeaders;
 
         Copy(ProxySettings s) {
             this.s = s;
@@ -63,6 +70,7 @@ public final class Settings {
             httpsPort = s.httpsPort();
             certDir = s.certDir();
             redirectHttps = s.redirectHttps();
+            underscoresInHeaders = s.underscoresInHeaders();
         }
 
         Copy cacheTtl(Duration value) {
@@ -114,7 +122,8 @@ public final class Settings {
             return new ProxySettings(s.redisUrl(), s.bind(), s.httpPort(), s.adminBind(), adminPort, s.xipDomains(),
                     cacheTtl, s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
                     s.connectTimeout(), backendTimeout, clientTimeout, trustForwarded, s.deadBackendOn500(),
-                    backendKeepAlive, s.shutdownGrace(), httpsPort, certDir, redirectHttps, s.defaultCertificate());
+                    backendKeepAlive, s.shutdownGrace(), httpsPort, certDir, redirectHttps, s.defaultCertificate(),
+                    underscoresInHeaders);
         }
     }
 }

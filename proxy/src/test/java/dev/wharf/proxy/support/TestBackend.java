@@ -65,6 +65,7 @@ public final class TestBackend implements AutoCloseable {
     private final Channel server;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger completeBodies = new AtomicInteger();
 
     private TestBackend(String name) {
         this.name = name;
@@ -103,6 +104,11 @@ public final class TestBackend implements AutoCloseable {
 
     public int requests() {
         return requests.get();
+    }
+
+    /** Requests whose body (empty ones too) arrived whole: a truncated upload must never count here. */
+    public int completeBodies() {
+        return completeBodies.get();
     }
 
     @Override
@@ -204,6 +210,9 @@ public final class TestBackend implements AutoCloseable {
             content.release();
             if (!last) {
                 return;
+            }
+            if (content.decoderResult().isSuccess()) {
+                completeBodies.incrementAndGet();
             }
             if (path.equals("/count")) {
                 pendingReply = text(HttpResponseStatus.OK, Long.toString(counted));

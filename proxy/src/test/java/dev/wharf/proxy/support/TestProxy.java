@@ -39,7 +39,7 @@ public final class TestProxy implements AutoCloseable {
         return new ProxySettings(redisUrlWithPrefix, List.of("127.0.0.1"), 0, "127.0.0.1", 0,
                 LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1), Duration.ofSeconds(30), 3, "off", 2, 100,
                 Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(10), false, false, true,
-                Duration.ofSeconds(5), 0, null, false, null);
+                Duration.ofSeconds(5), 0, null, false, null, false);
     }
 
     public static TestProxy start(String redisUrl) {

@@ -1,0 +1,213 @@
+package dev.wharf.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a request head must be before anything of it is forwarded (RFC 9110, RFC 9112), checked on the
+ * decoded head, whatever the decoder let through. Stricter than nginx and HAProxy where the RFCs allow:
+ * a backend never sees a byte the proxy did not route by.
+ *
+ * <ul>
+ *   <li>method: a token; {@code CONNECT} is not proxied (501).</li>
+ *   <li>request-target: origin-form ({@code /path?query}), {@code *} for OPTIONS, or absolute-form
+ *       ({@code http://host/path}, routed by its authority and forwarded in origin-form); printable ASCII only,
+ *       no space, no {@code #} (fragments are never sent).</li>
+ *   <li>version: HTTP/1.0 or HTTP/1.x (a higher minor version is answered as 1.1); HTTP/0.9 with headers and any
+ *       other major version are refused.</li>
+ *   <li>header names: tokens; names with {@code _} are dropped unless allowed (CGI turns {@code Transfer_Encoding}
+ *       and {@code Transfer-Encoding} into the same variable, as nginx warns).</li>
+ *   <li>header values: visible characters, obs-text, space and tab only (no NUL, no CR, no LF, no other
+ *       control byte); line folding arrives joined with spaces (RFC 9112 §5.2 lets a proxy do that).</li>
+ *   <li>exactly one Host; Content-Length only digits; no Transfer-Encoding in an HTTP/1.0 request.</li>
+ *   <li>{@code Proxy} is dropped (httpoxy: CGI backends read it as {@code HTTP_PROXY}).</li>
+ * </ul>
+ */
+public final class RequestRules {
+
+    private static final AsciiString PROXY = AsciiString.cached("proxy");
+    private static final boolean[] TCHAR = new boolean[128];
+    private static final boolean[] TARGET = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[Character.toUpperCase(c)] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+        for (char c = 0x21; c < 0x7f; c++) {
+            TARGET[c] = c != '#';
+        }
+    }
+
+    private RequestRules() {
+    }
+
+    /** Why a request is refused: the status to answer and what was wrong, for the client and the log. */
+    public static final class Refusal extends Exception {
+        private final HttpResponseStatus status;
+
+        Refusal(HttpResponseStatus status, String reason) {
+            super(reason, null, false, false);
+            this.status = status;
+        }
+
+        public HttpResponseStatus status() {
+            return status;
+        }
+    }
+
+    /**
+     * Checks a request head and makes it safe to forward: drops {@code Proxy} (and names with {@code _} unless
+     * {@code allowUnderscores}), and turns an absolute-form target into origin-form with its authority as Host.
+     */
+    public static void check(HttpRequest head, boolean allowUnderscores) throws Refusal {
+        checkMethod(head.method());
+        checkVersion(head.protocolVersion());
+        HttpHeaders headers = head.headers();
+        List<String> dropped = null;
+        for (Map.Entry<String, String> header : headers) {
+            String name = header.getKey();
+            checkName(name);
+            checkValue(name, header.getValue());
+            if (name.indexOf('_') >= 0 && !allowUnderscores) {
+                dropped = dropped == null ? new ArrayList<>() : dropped;
+                dropped.add(name);
+            }
+        }
+        if (dropped != null) {
+            dropped.forEach(headers::remove);
+        }
+        headers.remove(PROXY);
+        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
+        }
+        for (String length : headers.getAll(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (length.isEmpty() || !length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new Refusal(HttpResponseStatus.BAD_REQUEST, "Content-Length '" + printable(length) + "' is not a number");
+            }
+        }
+        if (head.protocolVersion().minorVersion() == 0 && headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
+        }
+        checkTarget(head);
+    }
+
+    private static void checkMethod(HttpMethod method) throws Refusal {
+        String name = method.name();
+        if (name.isEmpty() || !allTokens(name)) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "method '" + printable(name) + "' is not a token");
+        }
+        if (method.equals(HttpMethod.CONNECT)) {
+            throw new Refusal(HttpResponseStatus.NOT_IMPLEMENTED, "CONNECT is not proxied");
+        }
+    }
+
+    private static void checkVersion(HttpVersion version) throws Refusal {
+        if (!version.protocolName().equals("HTTP") || version.majorVersion() == 0) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "protocol '" + printable(version.text()) + "' not understood");
+        }
+        if (version.majorVersion() != 1) {
+            throw new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, version.text() + " not supported");
+        }
+    }
+
+    private static void checkName(String name) throws Refusal {
+        if (name.isEmpty() || !allTokens(name)) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "header name '" + printable(name) + "' is not a token");
+        }
+    }
+
+    private static void checkValue(String name, String value) throws Refusal {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean allowed = c == '\t' || (c >= 0x20 && c != 0x7f && c <= 0xff);
+            if (!allowed) {
+                throw new Refusal(HttpResponseStatus.BAD_REQUEST,
+                        String.format("header %s has a control byte 0x%02x", name, (int) c));
+            }
+        }
+    }
+
+    private static void checkTarget(HttpRequest head) throws Refusal {
+        String target = head.uri();
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c >= 128 || !TARGET[c]) {
+                throw new Refusal(HttpResponseStatus.BAD_REQUEST,
+                        String.format("request-target has a forbidden byte 0x%02x at %d", (int) c, i));
+            }
+        }
+        if (target.startsWith("/")) {
+            return;
+        }
+        if (target.equals("*")) {
+            if (head.method().equals(HttpMethod.OPTIONS)) {
+                return;
+            }
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "'*' is a target for OPTIONS only");
+        }
+        String lower = target.toLowerCase(java.util.Locale.ROOT);
+        int authorityStart = lower.startsWith("http://") ? 7 : lower.startsWith("https://") ? 8 : -1;
+        if (authorityStart < 0) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "request-target '" + target + "' is not a path or an http URL");
+        }
+        // RFC 9112 §3.2.2: the authority of an absolute-form target wins over the Host header.
+        int pathStart = firstOf(target, authorityStart, "/?");
+        String authority = target.substring(authorityStart, pathStart);
+        if (authority.isEmpty() || authority.indexOf('@') >= 0) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "request-target '" + target + "' has no usable authority");
+        }
+        String rest = target.substring(pathStart);
+        head.setUri(rest.startsWith("/") ? rest : "/" + rest);
+        head.headers().set(HttpHeaderNames.HOST, authority);
+    }
+
+    private static int firstOf(String text, int from, String chars) {
+        for (int i = from; i < text.length(); i++) {
+            if (chars.indexOf(text.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return text.length();
+    }
+
+    private static boolean allTokens(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 128 || !TCHAR[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Shows what was sent without writing control bytes into a response or a log line. */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length() && i < 64; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c >= 0x7f) {
+                out.append(String.format("\\x%02x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return text.length() > 64 ? out + "..." : out.toString();
+    }
+}
