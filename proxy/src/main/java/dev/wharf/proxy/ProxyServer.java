@@ -59,7 +59,7 @@ public final class ProxyServer implements AutoCloseable {
         this.redis = new RedisConnection(target);
         RouteStore store = new RouteStore(redis);
         LookupOrder order = new LookupOrder(settings.xipDomains());
-        RouteCache routes = new RouteCache(store, order, settings.xipDomains(), settings.cacheTtl());
+        RouteCache routes = new RouteCache(store::lookup, order, settings.xipDomains(), settings.cacheTtl());
         this.metrics = new ProxyMetrics();
         this.events = new RouteEvents(target, routes, metrics);
         this.accessLog = AccessLog.open(settings.accessLog());

@@ -128,9 +128,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         this.ctx = ctx;
         readTimer = new Deadline(ctx.executor(), this::readTimedOut);
         responseTimer = new Deadline(ctx.executor(), this::responseTimedOut);
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        clientIp = remote == null ? "-" : remote.getAddress().getHostAddress();
-        localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
+        clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "-";
+        localPort = ctx.channel().localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
         read();
     }
 
@@ -220,13 +219,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         }
         String hostHeader = head.headers().get(HttpHeaderNames.HOST);
         if (hostHeader == null) {
-            respond(HttpResponseStatus.BAD_REQUEST, "no Host header", false);
+            respond(HttpResponseStatus.BAD_REQUEST, "no Host header", true); // every 400 closes, as nginx does
             return;
         }
         try {
             host = Hosts.requestHost(hostHeader);
         } catch (InvalidRouteException e) {
-            respond(HttpResponseStatus.BAD_REQUEST, e.getMessage(), false);
+            respond(HttpResponseStatus.BAD_REQUEST, RequestRules.printable(e.getMessage()), true);
             return;
         }
         if (host.equals(PING_HOST)) {
@@ -766,6 +765,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        shared.metrics.clientError();
         ctx.close();
     }
 

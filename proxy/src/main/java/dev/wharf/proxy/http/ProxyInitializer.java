@@ -1,5 +1,6 @@
 package dev.wharf.proxy.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -42,6 +43,11 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         clients.add(ch);
+        initPipeline(ch);
+    }
+
+    /** The handlers alone, for any channel (an {@code EmbeddedChannel} in tests and fuzzing). */
+    void initPipeline(Channel ch) {
         FrontendHandler frontend = new FrontendHandler(shared, scheme);
         // RFC 9112 transfer-encoding rules: a request with both Content-Length and Transfer-Encoding is
         // rejected (a request smuggling attempt), not silently reinterpreted.

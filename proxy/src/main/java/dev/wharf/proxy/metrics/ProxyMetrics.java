@@ -27,6 +27,7 @@ public final class ProxyMetrics {
     private final Counter routeChanges;
     private final Counter cacheHits;
     private final Counter cacheMisses;
+    private final Counter clientErrors;
 
     public ProxyMetrics() {
         latency = Timer.builder("wharf.proxy.request.duration").description("Time from request head to response end")
@@ -38,6 +39,8 @@ public final class ProxyMetrics {
                 .description("Route change messages received (wharf:routes and dead)").register(registry);
         cacheHits = Counter.builder("wharf.proxy.route.cache").tag("result", "hit").register(registry);
         cacheMisses = Counter.builder("wharf.proxy.route.cache").tag("result", "miss").register(registry);
+        clientErrors = Counter.builder("wharf.proxy.client.errors")
+                .description("Client connections ended by an exception (resets, TLS failures, and bugs)").register(registry);
     }
 
     public PrometheusMeterRegistry registry() {
@@ -73,6 +76,14 @@ public final class ProxyMetrics {
 
     public void routeChange() {
         routeChanges.increment();
+    }
+
+    public void clientError() {
+        clientErrors.increment();
+    }
+
+    public double clientErrors() {
+        return clientErrors.count();
     }
 
     public void cacheLookup(boolean hit) {

@@ -4,8 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.wharf.route.Candidate;
+import dev.wharf.route.Frontend;
 import dev.wharf.route.LookupOrder;
-import dev.wharf.store.RouteStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -42,10 +44,16 @@ public final class RouteCache {
     /** Redis answers a lookup in well under a millisecond; anything near this means it is not answering. */
     static final Duration LOOKUP_TIMEOUT = Duration.ofMillis(500);
 
+    /** Where answers come from: {@code RouteStore::lookup} in the proxy, a map in tests and fuzzing. */
+    @FunctionalInterface
+    public interface Lookup {
+        CompletionStage<Optional<Frontend>> lookup(String requestHost, List<Candidate> candidates);
+    }
+
     private record Known(ResolvedRoute route, long loadedNanos) {
     }
 
-    private final RouteStore store;
+    private final Lookup store;
     private final LookupOrder order;
     private final List<String> xipDomains;
     private final long ttlNanos;
@@ -56,11 +64,11 @@ public final class RouteCache {
     private final AtomicLong drops = new AtomicLong();
     private volatile boolean failing;
 
-    public RouteCache(RouteStore store, LookupOrder order, List<String> xipDomains, Duration ttl) {
+    public RouteCache(Lookup store, LookupOrder order, List<String> xipDomains, Duration ttl) {
         this(store, order, xipDomains, ttl, Ticker.systemTicker());
     }
 
-    RouteCache(RouteStore store, LookupOrder order, List<String> xipDomains, Duration ttl, Ticker ticker) {
+    RouteCache(Lookup store, LookupOrder order, List<String> xipDomains, Duration ttl, Ticker ticker) {
         this.store = store;
         this.order = order;
         this.xipDomains = List.copyOf(xipDomains);
