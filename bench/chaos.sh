@@ -13,6 +13,7 @@ run=chaos$$
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 log() { printf '%s %s\n' "$(date +%T.%3N)" "$*"; }
+phase() { local name=$1; shift; log "$*"; echo "$EPOCHREALTIME $name" >>"$work/phases"; }  # client answers per phase
 fail() { log "FAIL: $*"; failures=$((failures + 1)); }
 failures=0
 
@@ -48,15 +49,14 @@ trap cleanup EXIT
 
 # A labelled busybox httpd that comes back after a dockerd restart, like a real service.
 container() { # name host
-  docker run -d --restart always --name "$run-$1" -l chaos="$run" -l VIRTUAL_HOST="$2" busybox:1.36 \
+  docker run -d --restart always --name "$run-$1" -l chaos="$run" -l VIRTUAL_HOST="$2" -l VIRTUAL_PORT=8080 busybox:1.36 \
     sh -c "mkdir -p /www && echo $1 > /www/index.html && exec httpd -f -p 8080 -h /www" >/dev/null
 }
 
 # What Redis should hold: one "host backend" line per running labelled container, and nothing else for them.
 expected() {
-  for id in $(docker ps -q --filter "label=chaos=$run"); do
-    docker inspect --format '{{index .Config.Labels "VIRTUAL_HOST"}} http://{{.NetworkSettings.IPAddress}}:8080' "$id"
-  done | sort
+  docker ps -q --filter "label=chaos=$run" | xargs -r docker inspect \
+    --format '{{index .Config.Labels "VIRTUAL_HOST"}} http://{{.NetworkSettings.IPAddress}}:8080' | sort
 }
 actual() {
   for key in $(redis --scan --pattern "frontend:*.$run.test"); do
@@ -65,9 +65,9 @@ actual() {
   done | sort
 }
 converge() { # what, after a fault: waits (bounded) until Redis matches Docker; prints the time
-  local what=$1 start now
+  local what=$1 start now deadline=$((SECONDS + 30))
   start=$(date +%s%N)
-  for _ in $(seq 1 300); do
+  while [ $SECONDS -lt $deadline ]; do
     if [ "$(expected)" = "$(actual)" ]; then
       now=$(date +%s%N)
       log "converged after $what in $(( (now - start) / 1000000 )) ms ($(expected | wc -l) routes)"
@@ -95,30 +95,31 @@ done
 # The client loop: bounded in count and time; each line "http_code seconds".
 ( end=$((SECONDS + 240)); n=0
   while [ $n -lt 20000 ] && [ $SECONDS -lt $end ] && [ ! -f "$work/stop" ]; do
+    printf '%s ' "$EPOCHREALTIME" >>"$work/client.log"
     curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}\n' -H "Host: stable.$run.test" "http://127.0.0.1:$http_port/" \
-      >>"$work/client.log" || true
+      >>"$work/client.log" || echo "000 5" >>"$work/client.log"
     n=$((n + 1))
   done ) &
 client_pid=$!
 
-log "churn: $churn containers started and half of them removed"
+phase churn "churn: $churn containers started and half of them removed"
 for i in $(seq 1 "$churn"); do container "c$i" "c$i.$run.test"; done
 for i in $(seq 1 2 "$churn"); do docker rm -f "$run-c$i" >/dev/null; done
 converge "churn"
 
-log "fault: agent SIGKILL; while it is down two containers are replaced (same hosts, reused addresses)"
+phase agent-sigkill "fault: agent SIGKILL; while it is down two containers are replaced (same hosts, reused addresses)"
 kill -9 "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
 for i in 2 4; do docker rm -f "$run-c$i" >/dev/null; container "c$i-new" "c$i.$run.test"; done
 start_agent
 converge "agent restart"
 
-log "fault: Redis restarted without persistence (comes back empty)"
+phase redis-restart "fault: Redis restarted without persistence (comes back empty)"
 kill -9 "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
 start_redis
 redis rpush "frontend:hand.$run.example" hand http://10.9.9.9:80 >/dev/null  # an operator restores theirs
 converge "Redis restart"
 
-log "fault: Redis frozen for 3 s (DEBUG SLEEP) while containers change"
+phase redis-freeze "fault: Redis frozen for 3 s (DEBUG SLEEP) while containers change"
 redis debug sleep 3 >/dev/null &
 frozen=$!
 sleep 0.2
@@ -127,7 +128,7 @@ docker rm -f "$run-c6" >/dev/null
 wait "$frozen" 2>/dev/null || true
 converge "Redis freeze"
 
-log "fault: dockerd restarted (containers restart by policy)"
+phase dockerd-restart "fault: dockerd restarted (containers restart by policy)"
 dockerd_cmd=$(tr '\0' ' ' </proc/"$(pidof dockerd)"/cmdline)
 kill "$(pidof dockerd)"
 for _ in $(seq 1 150); do pidof dockerd >/dev/null || break; sleep 0.2; done
@@ -140,10 +141,13 @@ converge "dockerd restart"
 
 touch "$work/stop"; wait "$client_pid" 2>/dev/null || true; client_pid=""
 total=$(wc -l <"$work/client.log")
-hung=$(awk '$1 == "000" || $2 >= 5' "$work/client.log" | wc -l)
-errors=$(awk '$1 != "200"' "$work/client.log" | wc -l)
-slowest=$(sort -k2 -n "$work/client.log" | tail -1 | cut -d' ' -f2)
-log "client loop: $total requests, $errors not 200 (the stable container is down during the dockerd restart), $hung hung, slowest ${slowest}s"
+hung=$(awk '$2 == "000" || $3 >= 5' "$work/client.log" | wc -l)
+slowest=$(sort -k3 -n "$work/client.log" | tail -1 | cut -d' ' -f3)
+log "client loop: $total requests, $hung hung, slowest ${slowest}s; answers other than 200 by phase:"
+awk 'NR == FNR { start[NR] = $1; $1 = ""; name[NR] = $0; n = NR; next }
+     { p = 0; for (i = 1; i <= n; i++) if ($1 >= start[i]) p = i; total[p]++; if ($2 != "200") bad[p]++ }
+     END { for (i = 0; i <= n; i++) printf "  %-40s %5d requests, %4d not 200\n", (i ? name[i] : " before"), total[i], bad[i] }' \
+  "$work/phases" "$work/client.log"
 [ "$hung" -eq 0 ] || fail "$hung client requests hung"
 [ "$total" -gt 100 ] || fail "the client loop made only $total requests"
 if [ $failures -ne 0 ]; then
