@@ -31,6 +31,10 @@ public final class LookupOrder {
     public List<Candidate> candidates(String host) {
         Map<String, LookupRule> ordered = new LinkedHashMap<>();
         ordered.put(host, LookupRule.EXACT);
+        if (host.startsWith("[")) {
+            // An IPv6 literal has no labels: "[::ffff:10.0.0.1]" is no subdomain of "*.0.1]" (found by fuzzing).
+            return List.of(new Candidate(host, LookupRule.EXACT), new Candidate(Hosts.CATCH_ALL, LookupRule.CATCH_ALL));
+        }
         XipHost.parse(host, xipDomains).ifPresent(xip -> {
             ordered.putIfAbsent(xip.dotted(), LookupRule.XIP);
             if (!xip.name().isEmpty()) {

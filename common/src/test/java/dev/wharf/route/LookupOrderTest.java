@@ -29,6 +29,8 @@ class LookupOrderTest {
             "app.10.1.2.256.nip.io         | app.10.1.2.256.nip.io *.1.2.256.nip.io *.2.256.nip.io *.256.nip.io *.nip.io *.io *",
             "app.0a0102zz.nip.io           | app.0a0102zz.nip.io *.0a0102zz.nip.io *.nip.io *.io *",
             "app.10.1.2.3.example.com      | app.10.1.2.3.example.com *.1.2.3.example.com *.2.3.example.com *.3.example.com *.example.com *.com *",
+            // An IPv6 literal has no labels to strip, even with an IPv4 tail.
+            "[::ffff:10.0.0.1]             | [::ffff:10.0.0.1] *",
     })
     void ordersCandidates(String host, String expected) {
         assertThat(frontends(order.candidates(host))).isEqualTo(expected);

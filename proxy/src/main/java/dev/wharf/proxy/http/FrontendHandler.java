@@ -366,8 +366,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
         armResponseTimer();
         backend.read();
         drain();
-        if (!writingToBackend) {
-            // Nothing of the body was at hand to go out with the head (whose flush it would have carried).
+        if (!writingToBackend && backend != null) {
+            // Nothing of the body was at hand to go out with the head (whose flush it would have carried);
+            // a body that failed to decode has already closed the backend (backend == null).
             backend.flush();
         }
     }
