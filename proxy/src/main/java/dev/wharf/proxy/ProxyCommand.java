@@ -3,6 +3,8 @@ package dev.wharf.proxy;
 import dev.wharf.cli.Cli;
 import dev.wharf.proxy.config.ConfigException;
 import dev.wharf.proxy.config.HipacheConfig;
+import dev.wharf.proxy.dns.DnsSettings;
+import dev.wharf.proxy.dns.DnsZones;
 import dev.wharf.proxy.tls.CertificateFiles;
 import dev.wharf.route.Hosts;
 import dev.wharf.route.LookupOrder;
@@ -18,6 +20,7 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -125,6 +128,19 @@ public final class ProxyCommand implements Callable<Integer> {
             + "dropped, since CGI backends read X_Forwarded_For as X-Forwarded-For). Env: WHARF_UNDERSCORES_IN_HEADERS.")
     Boolean underscoresInHeaders;
 
+    @Option(names = "--dns-port", defaultValue = "${env:WHARF_DNS_PORT}",
+            description = "Answer DNS for the --dns-zone names on this UDP and TCP port (default: 0, off). Env: WHARF_DNS_PORT.")
+    Integer dnsPort;
+
+    @Option(names = "--dns-zone", split = ",", defaultValue = "${env:WHARF_DNS_ZONE}",
+            description = "A zone delegated to this proxy, repeatable: <name>.<ip>.<zone> resolves to <ip>, any other name "
+                    + "under it to --dns-ip; also routed like a xip domain. Env: WHARF_DNS_ZONE.")
+    List<String> dnsZones;
+
+    @Option(names = "--dns-ip", defaultValue = "${env:WHARF_DNS_IP}",
+            description = "The IPv4 address the other names under a --dns-zone resolve to (this host's). Env: WHARF_DNS_IP.")
+    String dnsIp;
+
     @Option(names = "--shutdown-grace", defaultValue = "${env:WHARF_SHUTDOWN_GRACE}",
             description = "Seconds in-flight requests get to finish on SIGTERM (default: 30). Env: WHARF_SHUTDOWN_GRACE.")
     Integer shutdownGrace;
@@ -186,7 +202,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 certDir,
                 first(redirectHttps, null, false),
                 defaultCertificate(file),
-                first(underscoresInHeaders, null, false));
+                first(underscoresInHeaders, null, false),
+                dns());
     }
 
     private static HipacheConfig readConfig(Path path) {
@@ -212,6 +229,27 @@ public final class ProxyCommand implements Callable<Integer> {
         Path base = config.toAbsolutePath().getParent();
         List<Path> chain = file.httpsCa() == null ? List.of() : file.httpsCa().stream().map(base::resolve).toList();
         return new CertificateFiles(base.resolve(file.httpsCert()), base.resolve(file.httpsKey()), chain);
+    }
+
+    private DnsSettings dns() {
+        int port = port("--dns-port", first(dnsPort, null, 0));
+        List<String> zones = new ArrayList<>();
+        for (String zone : dnsZones == null ? List.<String>of() : dnsZones) {
+            if (!zone.isBlank()) {
+                zones.add(Cli.option(spec, "--dns-zone", () -> Hosts.frontendHost(zone)));
+            }
+        }
+        if (port == 0) {
+            return DnsSettings.OFF;
+        }
+        if (zones.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--dns-port needs at least one --dns-zone");
+        }
+        if (dnsIp == null || dnsIp.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "--dns-port needs --dns-ip (the address of this host)");
+        }
+        String ip = Cli.option(spec, "--dns-ip", () -> DnsZones.requireIpv4(dnsIp.trim()));
+        return new DnsSettings(port, zones, ip);
     }
 
     private static <T> T first(T option, T fromFile, T fallback) {

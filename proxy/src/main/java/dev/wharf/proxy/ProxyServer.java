@@ -27,6 +27,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.wharf.proxy.dns.DnsServer;
+import dev.wharf.proxy.dns.DnsZones;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -52,14 +54,18 @@ public final class ProxyServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final List<Channel> httpsListeners = new ArrayList<>();
     private final Certificates certificates;
+    private final DnsServer dns;
 
     private ProxyServer(ProxySettings settings) throws IOException {
         this.settings = settings;
         RedisTarget target = RedisTarget.parse(settings.redisUrl());
         this.redis = new RedisConnection(target);
         RouteStore store = new RouteStore(redis);
-        LookupOrder order = new LookupOrder(settings.xipDomains());
-        RouteCache routes = new RouteCache(store::lookup, order, settings.xipDomains(), settings.cacheTtl());
+        // A zone this proxy answers DNS for is routed like any xip domain: app.10.1.2.3.<zone> → frontend:app.
+        List<String> xipDomains = new ArrayList<>(settings.xipDomains());
+        settings.dns().zones().stream().filter(zone -> !xipDomains.contains(zone)).forEach(xipDomains::add);
+        LookupOrder order = new LookupOrder(xipDomains);
+        RouteCache routes = new RouteCache(store::lookup, order, xipDomains, settings.cacheTtl());
         this.metrics = new ProxyMetrics();
         this.events = new RouteEvents(target, routes, metrics);
         this.accessLog = AccessLog.open(settings.accessLog());
@@ -96,6 +102,10 @@ public final class ProxyServer implements AutoCloseable {
                 log.info("listening for HTTPS on {}", listener.localAddress());
             }
         }
+        this.dns = settings.dns().enabled()
+                ? new DnsServer(new DnsZones(settings.dns().zones(), settings.dns().ip()), metrics, settings.bind(),
+                        settings.dns().port(), workers, transport.datagramChannel(), transport.serverChannel())
+                : null;
         this.admin = settings.adminPort() == 0 ? null
                 : new AdminServer(settings.adminBind(), settings.adminPort(), this::healthy, this::ready, metrics.registry());
         if (admin != null) {
@@ -115,7 +125,13 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public boolean healthy() {
-        return listeners.stream().allMatch(Channel::isActive) && httpsListeners.stream().allMatch(Channel::isActive);
+        return listeners.stream().allMatch(Channel::isActive) && httpsListeners.stream().allMatch(Channel::isActive)
+                && (dns == null || dns.listening());
+    }
+
+    /** The DNS port actually bound, or -1 when DNS is off. */
+    public int dnsPort() {
+        return dns == null ? -1 : dns.port();
     }
 
     /** The HTTPS port actually bound, or -1 when TLS is off. */
@@ -138,6 +154,9 @@ public final class ProxyServer implements AutoCloseable {
     public void close() {
         listeners.forEach(listener -> listener.close().syncUninterruptibly());
         httpsListeners.forEach(listener -> listener.close().syncUninterruptibly());
+        if (dns != null) {
+            dns.close();
+        }
         if (certificates != null) {
             try {
                 certificates.close();

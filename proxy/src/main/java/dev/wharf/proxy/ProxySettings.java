@@ -17,6 +17,7 @@ import java.util.List;
  * @param redirectHttps  answer plain-HTTP requests with 308 to the same URL on https
  * @param defaultCertificate the default certificate from Hipache's {@code https} block; null = none
  * @param underscoresInHeaders forward request header names with {@code _} (dropped by default, as nginx does)
+ * @param dns            the wildcard DNS listener ({@link DnsSettings#OFF} by default)
  */
 public record ProxySettings(
         String redisUrl,
@@ -42,7 +43,8 @@ public record ProxySettings(
         java.nio.file.Path certDir,
         boolean redirectHttps,
         dev.wharf.proxy.tls.CertificateFiles defaultCertificate,
-        boolean underscoresInHeaders) {
+        boolean underscoresInHeaders,
+        dev.wharf.proxy.dns.DnsSettings dns) {
 
     public ProxySettings {
         bind = List.copyOf(bind);

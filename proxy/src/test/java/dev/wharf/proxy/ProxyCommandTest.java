@@ -84,6 +84,20 @@ class ProxyCommandTest {
         assertThat(run("--config", dir.resolve("missing.json").toString())).contains("missing.json: cannot read");
     }
 
+    @Test
+    void takesDnsZonesAndRefusesAnIncompleteDnsSetup() {
+        assertThat(settings().dns().enabled()).isFalse();
+        ProxySettings dns = settings("--dns-port", "5353", "--dns-zone", "Wharf.Example.com.", "--dns-zone", "x.test",
+                "--dns-ip", "203.0.113.7");
+        assertThat(dns.dns().port()).isEqualTo(5353);
+        assertThat(dns.dns().zones()).containsExactly("wharf.example.com", "x.test");
+        assertThat(dns.dns().ip()).isEqualTo("203.0.113.7");
+        assertThat(run("--dns-port", "53", "--dns-ip", "10.0.0.1")).isEqualTo("wharf-proxy: --dns-port needs at least one --dns-zone (see --help)");
+        assertThat(run("--dns-port", "53", "--dns-zone", "w.test")).isEqualTo("wharf-proxy: --dns-port needs --dns-ip (the address of this host) (see --help)");
+        assertThat(run("--dns-port", "53", "--dns-zone", "w.test", "--dns-ip", "10.0.0")).isEqualTo("wharf-proxy: --dns-ip: '10.0.0' is not an IPv4 address (see --help)");
+        assertThat(run("--dns-port", "53", "--dns-zone", "bad zone", "--dns-ip", "10.0.0.1")).startsWith("wharf-proxy: --dns-zone: invalid host 'bad zone'");
+    }
+
     private static String run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine command = ProxyCommand.commandLine();

@@ -86,6 +86,18 @@ public final class ProxyMetrics {
         return clientErrors.count();
     }
 
+    /** One DNS question answered: its type, and the response code. */
+    public void dnsQuery(String type, String code) {
+        Counter.builder("wharf.proxy.dns.queries").description("DNS queries answered")
+                .tag("type", type).tag("code", code).register(registry).increment();
+    }
+
+    /** A DNS packet that could not be decoded (dropped without a reply). */
+    public void dnsMalformed() {
+        Counter.builder("wharf.proxy.dns.malformed").description("DNS packets dropped as malformed")
+                .register(registry).increment();
+    }
+
     public void cacheLookup(boolean hit) {
         (hit ? cacheHits : cacheMisses).increment();
     }

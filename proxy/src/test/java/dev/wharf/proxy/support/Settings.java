@@ -1,6 +1,7 @@
 package dev.wharf.proxy.support;
 
 import dev.wharf.proxy.ProxySettings;
+import dev.wharf.proxy.dns.DnsSettings;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +46,13 @@ public final class Settings {
         return copy.build();
     }
 
+    /** DNS on a free port (UDP and TCP) for the zones, other names resolving to {@code ip}. */
+    public static ProxySettings dns(ProxySettings s, String ip, String... zones) {
+        Copy copy = new Copy(s);
+        copy.dns = new DnsSettings(dev.wharf.testing.FreePort.find(), java.util.List.of(zones), ip);
+        return copy.build();
+    }
+
     /** The record's fields, changeable one by one. */
     private static final class Copy {
         private final ProxySettings s;
@@ -58,6 +66,7 @@ public final class Settings {
         private Path certDir;
         private boolean redirectHttps;
         private boolean underscoresInHeaders;
+        private DnsSettings dns;
 
         Copy(ProxySettings s) {
             this.s = s;
@@ -71,6 +80,7 @@ public final class Settings {
             certDir = s.certDir();
             redirectHttps = s.redirectHttps();
             underscoresInHeaders = s.underscoresInHeaders();
+            dns = s.dns();
         }
 
         Copy cacheTtl(Duration value) {
@@ -123,7 +133,7 @@ public final class Settings {
                     cacheTtl, s.deadBackendTtl(), s.retryOnError(), s.accessLog(), s.workers(), s.maxSockets(),
                     s.connectTimeout(), backendTimeout, clientTimeout, trustForwarded, s.deadBackendOn500(),
                     backendKeepAlive, s.shutdownGrace(), httpsPort, certDir, redirectHttps, s.defaultCertificate(),
-                    underscoresInHeaders);
+                    underscoresInHeaders, dns);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.wharf.proxy.support;
 
 import dev.wharf.proxy.ProxyServer;
 import dev.wharf.proxy.ProxySettings;
+import dev.wharf.proxy.dns.DnsSettings;
 import dev.wharf.route.LookupOrder;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -39,7 +40,7 @@ public final class TestProxy implements AutoCloseable {
         return new ProxySettings(redisUrlWithPrefix, List.of("127.0.0.1"), 0, "127.0.0.1", 0,
                 LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1), Duration.ofSeconds(30), 3, "off", 2, 100,
                 Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(10), false, false, true,
-                Duration.ofSeconds(5), 0, null, false, null, false);
+                Duration.ofSeconds(5), 0, null, false, null, false, DnsSettings.OFF);
     }
 
     public static TestProxy start(String redisUrl) {
@@ -58,6 +59,10 @@ public final class TestProxy implements AutoCloseable {
 
     public int port() {
         return server.httpPort();
+    }
+
+    public int dnsPort() {
+        return server.dnsPort();
     }
 
     public int httpsPort() {
