@@ -88,15 +88,21 @@ public final class RouteStore implements AutoCloseable {
      * Marks a backend dead for a request host as Hipache does: {@code SADD dead:<host> index}, {@code EXPIRE},
      * and {@code "<host>;<url>;<index>;<listLength>"} on the {@code dead} channel.
      *
-     * @param index      0-based index among the backends (list position − 1)
-     * @param listLength number of backends in the frontend
+     * The mark is written only while that index of the frontend still holds {@code backendUrl}: a backend
+     * removed meanwhile must not black out the one that took its place.
+     *
+     * @param frontendHost the frontend that matched (its list holds the index)
+     * @param index        0-based index among the backends (list position − 1)
+     * @param listLength   number of backends in the frontend
+     * @return true when the mark was written, false when the index no longer holds that backend
      */
-    public CompletionStage<Void> markDead(String requestHost, String backendUrl, int index, int listLength, Duration ttl) {
+    public CompletionStage<Boolean> markDead(String requestHost, String frontendHost, String backendUrl, int index,
+                                             int listLength, Duration ttl) {
         String payload = requestHost + ";" + backendUrl + ";" + index + ";" + listLength;
-        String[] scriptKeys = {keys.dead(requestHost)};
+        String[] scriptKeys = {keys.dead(requestHost), keys.frontend(frontendHost)};
         return call(r -> MARK_DEAD.<Long>run(r, scriptKeys, Integer.toString(index),
-                Long.toString(Math.max(1, ttl.toSeconds())), RouteKeys.DEAD_CHANNEL, payload))
-                .thenApply(ignored -> null);
+                Long.toString(Math.max(1, ttl.toSeconds())), RouteKeys.DEAD_CHANNEL, payload, backendUrl))
+                .thenApply(written -> written == 1L);
     }
 
     private CompletionStage<Boolean> change(LuaScript script, String host, String... args) {

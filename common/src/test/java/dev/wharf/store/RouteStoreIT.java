@@ -160,8 +160,9 @@ class RouteStoreIT {
     void marksABackendDeadLikeHipache() throws Exception {
         List<String> messages = subscribe(RouteKeys.DEAD_CHANNEL);
 
-        get(store.markDead(host, "http://172.18.0.6:80", 1, 2, Duration.ofSeconds(30)));
-        get(store.markDead(host, "http://172.18.0.5:80", 0, 2, Duration.ofSeconds(30)));
+        redis.rpush("frontend:" + host, "shop", "http://172.18.0.5:80", "http://172.18.0.6:80");
+        assertThat(get(store.markDead(host, host, "http://172.18.0.6:80", 1, 2, Duration.ofSeconds(30)))).isTrue();
+        assertThat(get(store.markDead(host, host, "http://172.18.0.5:80", 0, 2, Duration.ofSeconds(30)))).isTrue();
 
         assertThat(redis.smembers("dead:" + host)).containsExactlyInAnyOrder("0", "1");
         assertThat(redis.ttl("dead:" + host)).isBetween(1L, 30L);
@@ -169,6 +170,23 @@ class RouteStoreIT {
         assertThat(messages).containsExactly(
                 host + ";http://172.18.0.6:80;1;2",
                 host + ";http://172.18.0.5:80;0;2");
+    }
+
+    /** Regression: a late mark for a removed backend landed on the index of the live one that took its place. */
+    @Test
+    void neverMarksTheBackendThatTookARemovedOnesIndex() throws Exception {
+        List<String> messages = subscribe(RouteKeys.DEAD_CHANNEL);
+        String request = "www." + host;
+        redis.rpush("frontend:*." + host, "shop", WEB2.toString()); // WEB1 (index 0) was removed meanwhile
+
+        assertThat(get(store.markDead(request, "*." + host, WEB1.toString(), 0, 2, Duration.ofSeconds(30)))).isFalse();
+        assertThat(get(store.markDead(request, "*." + host, WEB2.toString(), 1, 2, Duration.ofSeconds(30)))).isFalse();
+        assertThat(redis.exists("dead:" + request)).isZero();
+
+        assertThat(get(store.markDead(request, "*." + host, WEB2.toString(), 0, 1, Duration.ofSeconds(30)))).isTrue();
+        assertThat(redis.smembers("dead:" + request)).containsExactly("0");
+        Wait.until("the one dead message", WAIT, () -> !messages.isEmpty());
+        assertThat(messages).containsExactly(request + ";" + WEB2 + ";0;1");
     }
 
     @Test
@@ -196,7 +214,7 @@ class RouteStoreIT {
     void appliesHipachesKeyPrefix() throws Exception {
         try (RouteStore prefixed = RouteStore.connect(TestRedis.url() + "#hip-")) {
             get(prefixed.addBackend(host, "shop", WEB1));
-            get(prefixed.markDead(host, WEB1.toString(), 0, 1, Duration.ofSeconds(5)));
+            get(prefixed.markDead(host, host, WEB1.toString(), 0, 1, Duration.ofSeconds(5)));
 
             assertThat(redis.lrange("hip-frontend:" + host, 0, -1)).containsExactly("shop", WEB1.toString());
             assertThat(redis.smembers("hip-dead:" + host)).containsExactly("0");

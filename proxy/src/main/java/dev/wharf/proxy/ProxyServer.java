@@ -67,11 +67,11 @@ public final class ProxyServer implements AutoCloseable {
         LookupOrder order = new LookupOrder(xipDomains);
         RouteCache routes = new RouteCache(store::lookup, order, xipDomains, settings.cacheTtl());
         this.metrics = new ProxyMetrics();
-        this.events = new RouteEvents(target, routes, metrics);
         this.accessLog = AccessLog.open(settings.accessLog());
         Transport transport = Transport.best();
         BackendPools pools = new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout());
         DeadBackends dead = new DeadBackends(store, routes, settings.deadBackendTtl(), metrics);
+        this.events = new RouteEvents(target, routes, dead, metrics);
         this.context = new ProxyContext(settings, routes, dead, pools, accessLog, metrics);
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
         metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);

@@ -84,6 +84,45 @@ class FailoverIT {
         }
     }
 
+    /** Regression: one request before the app listened blacked out a lone backend for the mark's whole TTL. */
+    @Test
+    void triesALoneBackendMarkedDeadAnyway() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url())) {
+            int port = FreePort.find();
+            proxy.route("early.example.net", "http://127.0.0.1:" + port);
+            assertThat(proxy.get("early.example.net", "/").statusCode()).isEqualTo(502); // not listening yet: marked
+            try (TestBackend late = TestBackend.start("late", port)) {
+                HttpResponse<String> response = proxy.get("early.example.net", "/");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.body()).isEqualTo("late");
+            }
+        }
+    }
+
+    /** Regression: a mark by URL outlived its container and blacked out the next one at the same address. */
+    @Test
+    void forgetsItsMarksOnAFrontendsBackendsWhenTheFrontendChanges() {
+        try (TestProxy proxy = TestProxy.start(TestRedis.url()); TestBackend other = TestBackend.start("other")) {
+            int port = FreePort.find();
+            String gone = "http://127.0.0.1:" + port;
+            proxy.route("replaced.example.net", gone, other.url());
+            for (int i = 0; i < 3; i++) {
+                assertThat(proxy.get("replaced.example.net", "/").body()).isEqualTo("other"); // gone is marked dead here
+            }
+            try (TestBackend next = TestBackend.start("next", port)) {
+                // What the agent writes: the old container's backend out, the new one's in (same address);
+                // its scripts clear Redis's marks on every change, and every change is announced.
+                proxy.route("replaced.example.net", other.url());
+                proxy.redis().del(proxy.key("dead:replaced.example.net"));
+                proxy.route("replaced.example.net", gone, other.url());
+                // Well within the 30 s the proxy's own mark would otherwise last.
+                Wait.until("the new container at the old address to get requests", Duration.ofSeconds(5),
+                        () -> "next".equals(proxy.get("replaced.example.net", "/").body()));
+                assertThat(next.requests()).isPositive();
+            }
+        }
+    }
+
     @Test
     void honoursDeadMarksWrittenByOthers() {
         try (TestProxy proxy = TestProxy.start(TestRedis.url()); TestBackend other = TestBackend.start("other")) {

@@ -4,7 +4,12 @@ import dev.wharf.route.BackendUrl;
 
 import java.util.Set;
 
-/** Round-robin over the backends that are not dead (in Redis or here) and not already tried for this request. */
+/**
+ * Round-robin over the backends that are not dead (in Redis or here) and not already tried for this request.
+ * When every backend left is marked dead, one of them is tried anyway: a mark can be wrong (a request that
+ * met the app before it listened, a container replaced at the same address), and a live app must not
+ * answer 502 for the mark's whole TTL. nginx never marks its last upstream down; this goes one further.
+ */
 public final class BackendChooser {
 
     private final DeadBackends dead;
@@ -21,13 +26,18 @@ public final class BackendChooser {
             return -1;
         }
         int start = route.nextStart();
+        int markedDead = -1;
         for (int i = 0; i < count; i++) {
             int index = (start + i) % count;
             BackendUrl backend = route.backends().get(index);
-            if (backend != null && !frontend.isDead(index) && !tried.contains(index) && !dead.isDead(backend)) {
+            if (backend == null || tried.contains(index)) {
+                continue;
+            }
+            if (!frontend.isDead(index) && !dead.isDead(backend)) {
                 return index;
             }
+            markedDead = markedDead < 0 ? index : markedDead;
         }
-        return -1;
+        return markedDead;
     }
 }

@@ -43,12 +43,23 @@ public final class DeadBackends {
         metrics.deadMark();
         log.warn("backend {} of {} marked dead for {} s: {}", backend, route.requestHost(), ttl.toSeconds(), reason);
         String url = route.frontend().map(f -> f.backends().get(index)).orElse(backend.toString());
-        store.markDead(route.requestHost(), url, index, route.backends().size(), ttl)
-                .whenComplete((ok, e) -> {
+        String frontend = route.frontend().map(f -> f.host()).orElse(route.requestHost());
+        store.markDead(route.requestHost(), frontend, url, index, route.backends().size(), ttl)
+                .whenComplete((written, e) -> {
                     if (e != null) {
                         log.debug("could not record the dead mark in Redis: {}", e.getMessage());
+                    } else if (!written) {
+                        log.debug("no dead mark in Redis for {}: it is no longer backend {} of {}", url, index, frontend);
                     }
                 });
         cache.refreshRequestHost(route.requestHost());
+    }
+
+    /**
+     * A frontend changed: what this proxy believed about its backends is void. Docker gives a removed
+     * container's address to the next one, so a mark by URL would otherwise black out the new container.
+     */
+    public void forget(java.util.Collection<BackendUrl> backends) {
+        local.invalidateAll(backends);
     }
 }

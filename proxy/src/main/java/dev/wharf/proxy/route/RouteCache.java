@@ -3,6 +3,7 @@ package dev.wharf.proxy.route;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Candidate;
 import dev.wharf.route.Frontend;
 import dev.wharf.route.LookupOrder;
@@ -11,9 +12,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -148,13 +151,20 @@ public final class RouteCache {
         return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
-    /** A frontend changed: forget every request host that could resolve to it. */
-    public void evictFrontend(String frontendHost) {
-        for (String host : known.asMap().keySet()) {
+    /**
+     * A frontend changed: forget every request host that could resolve to it. Returns the backends the
+     * frontend had in those answers, so that what is believed about them can be forgotten too.
+     */
+    public Set<BackendUrl> evictFrontend(String frontendHost) {
+        Set<BackendUrl> backends = new HashSet<>();
+        known.asMap().forEach((host, answer) -> {
             if (resolvesVia(host, frontendHost)) {
+                answer.route().frontend().filter(f -> f.host().equals(frontendHost)).ifPresent(f ->
+                        answer.route().backends().stream().filter(java.util.Objects::nonNull).forEach(backends::add));
                 drop(host);
             }
-        }
+        });
+        return backends;
     }
 
     /**

@@ -32,6 +32,7 @@ public final class RouteEvents implements AutoCloseable {
     private final RedisTarget target;
     private final RouteKeys keys;
     private final RouteCache cache;
+    private final DeadBackends dead;
     private final ProxyMetrics metrics;
     private final ClientResources resources = RedisConnection.resources();
     private final RedisClient client = RedisClient.create(resources);
@@ -44,10 +45,11 @@ public final class RouteEvents implements AutoCloseable {
     private volatile boolean subscribedBefore;
     private volatile boolean closed;
 
-    public RouteEvents(RedisTarget target, RouteCache cache, ProxyMetrics metrics) {
+    public RouteEvents(RedisTarget target, RouteCache cache, DeadBackends dead, ProxyMetrics metrics) {
         this.target = target;
         this.keys = new RouteKeys(target.prefix());
         this.cache = cache;
+        this.dead = dead;
         this.metrics = metrics;
         client.setOptions(ClientOptions.builder().autoReconnect(true).build());
     }
@@ -80,7 +82,7 @@ public final class RouteEvents implements AutoCloseable {
                 int end = message.indexOf(';');
                 cache.refreshRequestHost(end < 0 ? message : message.substring(0, end));
             } else {
-                cache.evictFrontend(message);
+                dead.forget(cache.evictFrontend(message)); // a changed frontend voids this proxy's marks on it
             }
         }
 

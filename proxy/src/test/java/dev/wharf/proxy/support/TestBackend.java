@@ -67,7 +67,7 @@ public final class TestBackend implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger completeBodies = new AtomicInteger();
 
-    private TestBackend(String name) {
+    private TestBackend(String name, int port) {
         this.name = name;
         this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -78,11 +78,16 @@ public final class TestBackend implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new Router());
                     }
                 })
-                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+                .bind("127.0.0.1", port).syncUninterruptibly().channel();
     }
 
     public static TestBackend start(String name) {
-        return new TestBackend(name);
+        return new TestBackend(name, 0);
+    }
+
+    /** On a given port: a backend that comes back at the address of one that went. */
+    public static TestBackend start(String name, int port) {
+        return new TestBackend(name, port);
     }
 
     public String url() {
