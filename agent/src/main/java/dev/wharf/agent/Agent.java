@@ -149,9 +149,14 @@ public final class Agent implements AutoCloseable {
             try {
                 String version = docker.checkVersion();
                 CompletableFuture<Throwable> ended = new CompletableFuture<>();
-                eventStream = docker.watch(since, id -> {
+                eventStream = docker.watch(since, event -> {
                     metrics.event();
-                    work.add(id);
+                    switch (event.kind()) {
+                        case STOPPING -> reconciler.stopping(event.id());
+                        case STARTED -> reconciler.started(event.id());
+                        default -> { }
+                    }
+                    work.add(event.id());
                 }, ended::complete);
                 log.info("watching Docker events at {} (engine {})", docker.dockerHost(), version);
                 watching = true;

@@ -372,4 +372,34 @@ class AgentIT {
         }
         Wait.until("the agent to be healthy", WAIT, agent::healthy);
     }
+
+    /**
+     * A stopping container leaves its routes at the SIGTERM, while it still serves, not at its exit — unless it
+     * is the last backend of a host: then it serves while it drains and leaves when it exits.
+     */
+    @Test
+    void takesAStoppingContainerOutOfItsRoutesBeforeItExitsUnlessItIsTheLastOne() throws Exception {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("draining");
+        String old = docker.backend("old").label("VIRTUAL_HOST", host).drainsOnStop(4).start();
+        String next = docker.backend("next").label("VIRTUAL_HOST", host).drainsOnStop(4).start();
+        String oldBackend = "http://" + docker.ip(old, "bridge") + ":8080";
+        String nextBackend = "http://" + docker.ip(next, "bridge") + ":8080";
+        awaitBackends(host, oldBackend, nextBackend);
+
+        Thread stopOld = new Thread(() -> docker.stopGracefully(old));
+        stopOld.start();
+        awaitBackends(host, nextBackend);
+        assertThat(docker.running(old)).as("still running (and serving) when its route went").isTrue();
+        stopOld.join(TimeUnit.SECONDS.toMillis(20));
+
+        Thread stopLast = new Thread(() -> docker.stopGracefully(next));
+        stopLast.start();
+        while (docker.running(next)) { // draining for 4 s: its route must stay all that time
+            assertThat(frontend(host)).as("the last backend while it drains").containsExactly(host, nextBackend);
+            Thread.sleep(200);
+        }
+        awaitFrontend(host);
+        stopLast.join(TimeUnit.SECONDS.toMillis(20));
+    }
 }

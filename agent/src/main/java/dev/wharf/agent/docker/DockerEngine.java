@@ -101,14 +101,14 @@ public final class DockerEngine implements Closeable {
      * (the engine replays events since then, so none is missed across a reconnect). Returns at once;
      * {@code ended} is called once when the stream stops, with the error if there was one.
      */
-    public Closeable watch(long sinceEpochSeconds, Consumer<String> changed, Consumer<Throwable> ended) {
+    public Closeable watch(long sinceEpochSeconds, Consumer<ContainerEvent> changed, Consumer<Throwable> ended) {
         return events.eventsCmd()
                 .withEventTypeFilter(EventType.CONTAINER, EventType.NETWORK)
                 .withSince(Long.toString(sinceEpochSeconds))
                 .exec(new ResultCallback.Adapter<Event>() {
                     @Override
                     public void onNext(Event event) {
-                        containerOf(event).ifPresent(changed);
+                        eventOf(event).ifPresent(changed);
                     }
 
                     @Override
@@ -125,15 +125,19 @@ public final class DockerEngine implements Closeable {
                 });
     }
 
-    static Optional<String> containerOf(Event event) {
+    static Optional<ContainerEvent> eventOf(Event event) {
         String action = event.getAction() == null ? "" : event.getAction();
+        var attributes = event.getActor() == null ? null : event.getActor().getAttributes();
         if (event.getType() == EventType.CONTAINER
                 && (CONTAINER_ACTIONS.contains(action) || action.startsWith("health_status"))) {
-            return Optional.ofNullable(event.getActor() == null ? event.getId() : event.getActor().getId());
+            String signal = attributes == null ? null : attributes.get("signal");
+            return Optional.ofNullable(event.getActor() == null ? event.getId() : event.getActor().getId())
+                    .map(id -> new ContainerEvent(id, ContainerEvent.kindOf(action, signal)));
         }
         if (event.getType() == EventType.NETWORK && (action.equals("connect") || action.equals("disconnect"))
-                && event.getActor() != null && event.getActor().getAttributes() != null) {
-            return Optional.ofNullable(event.getActor().getAttributes().get("container"));
+                && attributes != null) {
+            return Optional.ofNullable(attributes.get("container"))
+                    .map(id -> new ContainerEvent(id, ContainerEvent.Kind.CHANGED));
         }
         return Optional.empty();
     }

@@ -26,6 +26,11 @@ public final class DryRunWrites implements RouteWrites {
     }
 
     @Override
+    public boolean hasOtherBackends(Route route) {
+        return true; // says it would remove the route at once; nothing is read
+    }
+
+    @Override
     public void record(String containerId, OwnedRoutes owned) {
         out.println("would record " + owned.routes().size() + " route(s) of container " + owned.container());
     }

@@ -40,6 +40,12 @@ public final class Reconciler {
     private final RouteWrites writes;
     private final AgentMetrics metrics;
     private final Map<String, List<String>> warnings = new ConcurrentHashMap<>();
+    /**
+     * Containers told to stop that are still running: out of their routes at once, before their process exits
+     * (Docker reports {@code die} only after that, when requests would already fail), so a rolling deploy
+     * loses no request. Written by the events thread, read by the sync thread.
+     */
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
     /** Whether this agent's records should be in Redis now (never in a dry run: none are written). */
     private boolean recordsWritten;
 
@@ -60,7 +66,7 @@ public final class Reconciler {
         for (String id : docker.runningContainerIds()) {
             Optional<ContainerSnapshot> container = docker.inspect(id);
             running.put(id, container);
-            plans.put(id, container.map(planner::plan).orElse(Decision.none()));
+            plans.put(id, plan(id, container));
         }
         for (Map.Entry<String, Optional<ContainerSnapshot>> container : running.entrySet()) {
             String id = container.getKey();
@@ -71,7 +77,7 @@ public final class Reconciler {
             String id = gone.getKey();
             if (!running.containsKey(id)) {
                 Optional<ContainerSnapshot> container = docker.inspect(id);
-                converge(id, container, container.map(planner::plan).orElse(Decision.none()), Optional.of(gone.getValue()),
+                converge(id, container, plan(id, container), Optional.of(gone.getValue()),
                         () -> wantedByOthers(id, plans, records.all()));
             }
         }
@@ -88,10 +94,43 @@ public final class Reconciler {
         return recordsWritten && !records.exist();
     }
 
+    /** The container was sent a terminating signal: its routes go at its next convergence, before it exits. */
+    public void stopping(String containerId) {
+        stopping.add(containerId);
+    }
+
+    /** The container (re)started: routed again as usual. */
+    public void started(String containerId) {
+        stopping.remove(containerId);
+    }
+
+    /**
+     * What the container should have now. A stopping one keeps only the routes it alone serves: while it
+     * drains, serving from it beats answering 404 (a compose recreate stops the old container before it
+     * starts the new one); they go when it exits.
+     */
+    private Decision plan(String id, Optional<ContainerSnapshot> container) {
+        Decision decision = container.map(planner::plan).orElse(Decision.none());
+        if (container.isEmpty() || !container.get().running()) {
+            stopping.remove(id); // gone or exited: the usual rules apply from here on
+            return decision;
+        }
+        if (!stopping.contains(id)) {
+            return decision;
+        }
+        Set<Route> lastOnes = new HashSet<>();
+        for (Route route : decision.routes()) {
+            if (!writes.hasOtherBackends(route)) {
+                lastOnes.add(route);
+            }
+        }
+        return new Decision(lastOnes, List.of());
+    }
+
     /** One container, after an event about it. */
     public void converge(String containerId) {
         Optional<ContainerSnapshot> container = docker.inspect(containerId);
-        converge(containerId, container, container.map(planner::plan).orElse(Decision.none()), records.get(containerId),
+        converge(containerId, container, plan(containerId, container), records.get(containerId),
                 () -> wantedByOthers(containerId, Map.of(), records.all()));
     }
 
@@ -160,6 +199,7 @@ public final class Reconciler {
         }
         if (want.isEmpty() && owned.isPresent()) {
             writes.forget(id);
+            recordsWritten = recordsWritten && records.exist(); // that may have been the last record
         } else if (!want.equals(both)) {
             writes.record(id, new OwnedRoutes(name, want));
         }

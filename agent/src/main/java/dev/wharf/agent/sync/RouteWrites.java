@@ -11,6 +11,9 @@ public interface RouteWrites {
     /** Removes the backend from its frontend; true when the frontend changed. */
     boolean remove(Route route);
 
+    /** True when the route's frontend lists a backend other than the route's own (whoever wrote it). */
+    boolean hasOtherBackends(Route route);
+
     void record(String containerId, OwnedRoutes owned);
 
     void forget(String containerId);

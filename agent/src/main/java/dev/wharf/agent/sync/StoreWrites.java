@@ -26,6 +26,14 @@ public final class StoreWrites implements RouteWrites {
     }
 
     @Override
+    public boolean hasOtherBackends(Route route) {
+        String own = route.backend().toString();
+        return Await.result(store.read(route.host()))
+                .map(frontend -> frontend.backends().stream().anyMatch(backend -> !backend.equals(own)))
+                .orElse(false);
+    }
+
+    @Override
     public void record(String containerId, OwnedRoutes owned) {
         records.put(containerId, owned);
     }

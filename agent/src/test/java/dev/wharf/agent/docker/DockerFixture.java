@@ -73,6 +73,15 @@ public final class DockerFixture implements AutoCloseable {
         docker.stopContainerCmd(id).withTimeout(1).exec();
     }
 
+    /** {@code docker stop} with Docker's default 10 s grace; returns when the container has exited. */
+    public void stopGracefully(String id) {
+        docker.stopContainerCmd(id).exec();
+    }
+
+    public boolean running(String id) {
+        return Boolean.TRUE.equals(docker.inspectContainerCmd(id).exec().getState().getRunning());
+    }
+
     /** {@code docker rm -f}: the container and its address are gone at once. */
     public void remove(String id) {
         docker.removeContainerCmd(id).withForce(true).exec();
@@ -131,6 +140,7 @@ public final class DockerFixture implements AutoCloseable {
         private String network;
         private HealthCheck healthCheck;
         private boolean publish;
+        private int drainSeconds = -1;
 
         private Backend(String name) {
             this.name = name + "-" + Long.toHexString(System.nanoTime());
@@ -160,6 +170,12 @@ public final class DockerFixture implements AutoCloseable {
             return this;
         }
 
+        /** Like a real server on SIGTERM: keeps serving for {@code seconds}, then exits. */
+        public Backend drainsOnStop(int seconds) {
+            drainSeconds = seconds;
+            return this;
+        }
+
         /** Publishes container port 8080 on a random 127.0.0.1 port. */
         public Backend published() {
             publish = true;
@@ -184,7 +200,9 @@ public final class DockerFixture implements AutoCloseable {
                     .withLabels(labels)
                     .withEnv(env)
                     .withExposedPorts(ExposedPort.tcp(8080))
-                    .withCmd("sh", "-c", "mkdir -p /www && echo " + name + " > /www/index.html && exec httpd -f -p 8080 -h /www")
+                    .withCmd("sh", "-c", "mkdir -p /www && echo " + name + " > /www/index.html && " + (drainSeconds < 0
+                            ? "exec httpd -f -p 8080 -h /www"
+                            : "httpd -f -p 8080 -h /www & pid=$!; trap 'sleep " + drainSeconds + "; kill $pid; exit 0' TERM; wait $pid"))
                     .withHostConfig(host);
             if (healthCheck != null) {
                 create.withHealthcheck(healthCheck);
