@@ -65,9 +65,9 @@ class FailoverIT {
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(response.body()).isEqualTo("live");
             }
+            Wait.until("the dead message", WAIT, () -> !deadMessages.isEmpty()); // published with the mark, in one script
             assertThat(proxy.redis().smembers(proxy.key("dead:failover.example.net"))).containsExactly("0");
             assertThat(proxy.redis().ttl(proxy.key("dead:failover.example.net"))).isBetween(1L, 30L);
-            Wait.until("the dead message", WAIT, () -> !deadMessages.isEmpty());
             assertThat(deadMessages.get(0)).isEqualTo("failover.example.net;" + closed + ";0;2");
         }
     }
@@ -153,7 +153,9 @@ class FailoverIT {
             proxy.route("hang.example.net", live.url());
             HttpResponse<String> response = proxy.get("hang.example.net", "/hang");
             assertThat(response.statusCode()).isEqualTo(504);
-            assertThat(proxy.redis().smembers(proxy.key("dead:hang.example.net"))).containsExactly("0");
+            // The mark is written in the background, after the 504 went out.
+            Wait.untilEquals("the dead mark in Redis", WAIT, java.util.Set.of("0"),
+                    () -> proxy.redis().smembers(proxy.key("dead:hang.example.net")));
         }
     }
 
