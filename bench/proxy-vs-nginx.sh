@@ -65,8 +65,9 @@ sleep 0.5
 redis-cli -p "$redis_port" rpush frontend:bench.localhost bench "http://127.0.0.1:$backend_port" >/dev/null
 # The JVM options the Docker image uses; override with WHARF_JAVA_OPTS.
 java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC} -jar proxy/target/wharf-proxy.jar --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
-  --http-port "$(free_port)" --admin-port 0 --access-log off --workers "$workers" \
-  $([ "$scheme" = https ] && echo "--https-port $wharf_port --cert-dir $work/certs" || echo "--https-port 0") >"$work/wharf.log" 2>&1 &
+  --admin-port 0 --access-log off --workers "$workers" \
+  $([ "$scheme" = https ] && echo "--http-port $(free_port) --https-port $wharf_port --cert-dir $work/certs" \
+                          || echo "--http-port $wharf_port --https-port 0") >"$work/wharf.log" 2>&1 &
 pids+=($!)
 url() { # $1 = port of a proxy
   if [ "$scheme" = https ]; then echo "https://bench.localhost:$1/"; else echo "http://127.0.0.1:$1/"; fi

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -79,31 +80,43 @@ public final class RequestRules {
         checkMethod(head.method());
         checkVersion(head.protocolVersion());
         HttpHeaders headers = head.headers();
-        List<String> dropped = null;
-        for (Map.Entry<String, String> header : headers) {
-            String name = header.getKey();
+        // One pass over the decoded names and values as they are (no String copies): this runs for every request.
+        List<CharSequence> dropped = null;
+        int hosts = 0;
+        boolean proxy = false;
+        boolean transferEncoding = false;
+        Iterator<Map.Entry<CharSequence, CharSequence>> all = headers.iteratorCharSequence();
+        while (all.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = all.next();
+            CharSequence name = header.getKey();
+            CharSequence value = header.getValue();
             checkName(name);
-            checkValue(name, header.getValue());
-            if (name.indexOf('_') >= 0 && !allowUnderscores) {
+            checkValue(name, value);
+            if (!allowUnderscores && contains(name, '_')) {
                 dropped = dropped == null ? new ArrayList<>() : dropped;
                 dropped.add(name);
             }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                hosts++;
+            } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+                checkContentLength(value);
+            } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
+                transferEncoding = true;
+            } else if (AsciiString.contentEqualsIgnoreCase(name, PROXY)) {
+                proxy = true;
+            }
+        }
+        if (hosts > 1) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
+        }
+        if (transferEncoding && head.protocolVersion().minorVersion() == 0) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
         }
         if (dropped != null) {
             dropped.forEach(headers::remove);
         }
-        headers.remove(PROXY);
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
-        }
-        for (String length : headers.getAll(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (length.isEmpty() || !length.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw new Refusal(HttpResponseStatus.BAD_REQUEST, "Content-Length '" + printable(length) + "' is not a number");
-            }
-        }
-        if (head.protocolVersion().minorVersion() == 0 && headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
+        if (proxy) {
+            headers.remove(PROXY);
         }
         checkTarget(head);
     }
@@ -127,13 +140,32 @@ public final class RequestRules {
         }
     }
 
-    private static void checkName(String name) throws Refusal {
-        if (name.isEmpty() || !allTokens(name)) {
-            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "header name '" + printable(name) + "' is not a token");
+    private static void checkName(CharSequence name) throws Refusal {
+        if (name.length() == 0 || !allTokens(name)) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "header name '" + printable(name.toString()) + "' is not a token");
         }
     }
 
-    private static void checkValue(String name, String value) throws Refusal {
+    private static void checkContentLength(CharSequence length) throws Refusal {
+        boolean digits = length.length() > 0;
+        for (int i = 0; digits && i < length.length(); i++) {
+            digits = length.charAt(i) >= '0' && length.charAt(i) <= '9';
+        }
+        if (!digits) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "Content-Length '" + printable(length.toString()) + "' is not a number");
+        }
+    }
+
+    private static boolean contains(CharSequence text, char wanted) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == wanted) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkValue(CharSequence name, CharSequence value) throws Refusal {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             boolean allowed = c == '\t' || (c >= 0x20 && c != 0x7f && c <= 0xff);
@@ -187,7 +219,7 @@ public final class RequestRules {
         return text.length();
     }
 
-    private static boolean allTokens(String text) {
+    private static boolean allTokens(CharSequence text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c >= 128 || !TCHAR[c]) {

@@ -53,7 +53,15 @@ public final class RouteCache {
         CompletionStage<Optional<Frontend>> lookup(String requestHost, List<Candidate> candidates);
     }
 
-    private record Known(ResolvedRoute route, long loadedNanos) {
+    /** An answer, with the completed future every request for it shares (nothing allocated per request). */
+    private record Known(ResolvedRoute route, CompletableFuture<ResolvedRoute> done, long loadedNanos) {
+        Known(ResolvedRoute route, long loadedNanos) {
+            this(route, CompletableFuture.completedFuture(route), loadedNanos);
+        }
+
+        Known stale() {
+            return new Known(route, done, Long.MIN_VALUE / 2);
+        }
     }
 
     private final Lookup store;
@@ -87,7 +95,7 @@ public final class RouteCache {
             if (ticker.read() - answer.loadedNanos() >= ttlNanos) {
                 load(requestHost);
             }
-            return CompletableFuture.completedFuture(answer.route());
+            return answer.done();
         }
         if (failing && !loading.isEmpty()) {
             return CompletableFuture.failedFuture(new RouteStoreUnavailable("Redis is not answering"));
@@ -213,7 +221,7 @@ public final class RouteCache {
      * current one (this proxy's own marks apply at once; another proxy's after that refresh).
      */
     public void refreshRequestHost(String requestHost) {
-        known.asMap().computeIfPresent(requestHost, (host, answer) -> new Known(answer.route(), Long.MIN_VALUE / 2));
+        known.asMap().computeIfPresent(requestHost, (host, answer) -> answer.stale());
     }
 
     /**
@@ -221,7 +229,7 @@ public final class RouteCache {
      * request, and served meanwhile; dropping them would turn a Redis blip into 503s.
      */
     public void refreshAll() {
-        known.asMap().replaceAll((host, answer) -> new Known(answer.route(), Long.MIN_VALUE / 2));
+        known.asMap().replaceAll((host, answer) -> answer.stale());
     }
 
     private void drop(String host) {
