@@ -2,6 +2,8 @@ package dev.wharf.proxy;
 
 import dev.wharf.admin.AdminServer;
 import dev.wharf.proxy.admin.RouteListing;
+import dev.wharf.proxy.dns.DnsServer;
+import dev.wharf.proxy.dns.DnsZones;
 import dev.wharf.proxy.http.AccessLog;
 import dev.wharf.proxy.http.FrontendHandler;
 import dev.wharf.proxy.http.ProxyContext;
@@ -27,8 +29,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.wharf.proxy.dns.DnsServer;
-import dev.wharf.proxy.dns.DnsZones;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

@@ -112,7 +112,7 @@ public final class DnsQueryHandler extends SimpleChannelInboundHandler<DnsQuery>
         int size = 12 + nameSize(questionName) + 4;
         for (List<DnsZones.Record> section : List.of(answer.answers(), answer.authority())) {
             for (DnsZones.Record record : section) {
-                size += nameSize(record.name()) + 10 + rdata(record).length;
+                size += nameSize(record.name()) + 10 + dataSize(record);
             }
         }
         return size;
@@ -123,47 +123,45 @@ public final class DnsQueryHandler extends SimpleChannelInboundHandler<DnsQuery>
         return bare.isEmpty() ? 1 : bare.length() + 2;
     }
 
-    private static DnsRecord wire(DnsZones.Record record) {
-        return new DefaultDnsRawRecord(record.name() + ".", record.type(), record.ttl(), Unpooled.wrappedBuffer(rdata(record)));
-    }
-
-    private static byte[] rdata(DnsZones.Record record) {
+    /** What {@link #wire} writes as the record's data: an address, a name, or an SOA's two names and five numbers. */
+    private static int dataSize(DnsZones.Record record) {
         if (record.type() == DnsRecordType.A) {
-            String[] octets = record.data().split("\\.");
-            byte[] address = new byte[4];
-            for (int i = 0; i < 4; i++) {
-                address[i] = (byte) Integer.parseInt(octets[i]);
-            }
-            return address;
+            return 4;
         }
         if (record.type() == DnsRecordType.NS) {
-            return name(record.data());
+            return nameSize(record.data());
         }
-        // SOA: "mname rname serial refresh retry expire minimum"
         String[] fields = record.data().split(" ");
-        ByteBuf soa = Unpooled.buffer();
-        soa.writeBytes(name(fields[0])).writeBytes(name(fields[1]));
-        for (int i = 2; i < 7; i++) {
-            soa.writeInt((int) Long.parseLong(fields[i]));
+        return nameSize(fields[0]) + nameSize(fields[1]) + 5 * 4;
+    }
+
+    private static DnsRecord wire(DnsZones.Record record) {
+        ByteBuf data = Unpooled.buffer(dataSize(record));
+        if (record.type() == DnsRecordType.A) {
+            for (String octet : record.data().split("\\.")) {
+                data.writeByte(Integer.parseInt(octet));
+            }
+        } else if (record.type() == DnsRecordType.NS) {
+            writeName(data, record.data());
+        } else { // SOA: "mname rname serial refresh retry expire minimum"
+            String[] fields = record.data().split(" ");
+            writeName(data, fields[0]);
+            writeName(data, fields[1]);
+            for (int i = 2; i < 7; i++) {
+                data.writeInt((int) Long.parseLong(fields[i]));
+            }
         }
-        byte[] bytes = new byte[soa.readableBytes()];
-        soa.readBytes(bytes);
-        return bytes;
+        return new DefaultDnsRawRecord(record.name() + ".", record.type(), record.ttl(), data);
     }
 
     /** A domain name in wire form: each label with its length, then the root's zero. */
-    private static byte[] name(String name) {
-        ByteBuf out = Unpooled.buffer();
+    private static void writeName(ByteBuf out, String name) {
         for (String label : name.split("\\.")) {
             if (!label.isEmpty()) {
-                byte[] bytes = label.getBytes(StandardCharsets.US_ASCII);
-                out.writeByte(bytes.length).writeBytes(bytes);
+                out.writeByte(label.length()).writeCharSequence(label, StandardCharsets.US_ASCII);
             }
         }
         out.writeByte(0);
-        byte[] bytes = new byte[out.readableBytes()];
-        out.readBytes(bytes);
-        return bytes;
     }
 
     /** A packet the codec could not read: counted, never answered. */

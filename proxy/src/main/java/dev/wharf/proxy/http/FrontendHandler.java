@@ -202,8 +202,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
     private void onRequest(HttpRequest head) {
         startExchange(head);
         if (head.decoderResult().isFailure()) {
-            Throwable cause = head.decoderResult().cause();
-            respond(statusFor(cause), "bad request (" + RequestRules.printable(String.valueOf(cause.getMessage())) + ")", true);
+            respond(statusFor(head.decoderResult().cause()), "bad request (" + whyUndecodable(head) + ")", true);
             return;
         }
         try {
@@ -375,6 +374,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     // ---- Client to backend ----
 
+    /** The decoder's reason, safe to put in a response and a log line. */
+    private static String whyUndecodable(HttpObject object) {
+        return RequestRules.printable(String.valueOf(object.decoderResult().cause().getMessage()));
+    }
+
     private static boolean failedBody(Object msg) {
         return msg instanceof HttpContent content && content.decoderResult().isFailure();
     }
@@ -384,7 +388,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
      * take it as whole, so its connection is closed unfinished; the client gets 400 and is closed too.
      */
     private void bodyFailed(HttpContent failed) {
-        String reason = RequestRules.printable(String.valueOf(failed.decoderResult().cause().getMessage()));
+        String reason = whyUndecodable(failed);
         failed.release();
         keepAlive = false;
         releaseBackend(false);
@@ -470,7 +474,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter implemen
 
     /** Nothing of a response that cannot be decoded is relayed: 502 if the client has had nothing yet, else a close. */
     private void backendMalformed(HttpObject object) {
-        String reason = RequestRules.printable(String.valueOf(object.decoderResult().cause().getMessage()));
+        String reason = whyUndecodable(object);
         ReferenceCountUtil.release(object);
         cancel(responseTimer);
         releaseBackend(false);

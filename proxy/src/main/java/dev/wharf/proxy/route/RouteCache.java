@@ -2,7 +2,6 @@ package dev.wharf.proxy.route;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Candidate;
 import dev.wharf.route.Frontend;
@@ -68,7 +67,6 @@ public final class RouteCache {
     private final LookupOrder order;
     private final List<String> xipDomains;
     private final long ttlNanos;
-    private final Ticker ticker;
     private final Cache<String, Known> known;
     private final ConcurrentMap<String, CompletableFuture<ResolvedRoute>> loading = new ConcurrentHashMap<>();
     /** Bumped by every drop: a lookup that was under way meanwhile may carry the old answer, so it is not kept. */
@@ -76,23 +74,18 @@ public final class RouteCache {
     private volatile boolean failing;
 
     public RouteCache(Lookup store, LookupOrder order, List<String> xipDomains, Duration ttl) {
-        this(store, order, xipDomains, ttl, Ticker.systemTicker());
-    }
-
-    RouteCache(Lookup store, LookupOrder order, List<String> xipDomains, Duration ttl, Ticker ticker) {
         this.store = store;
         this.order = order;
         this.xipDomains = List.copyOf(xipDomains);
         this.ttlNanos = ttl.toNanos();
-        this.ticker = ticker;
-        this.known = Caffeine.newBuilder().maximumSize(MAX_HOSTS).expireAfterWrite(LAST_KNOWN_FOR).ticker(ticker).build();
+        this.known = Caffeine.newBuilder().maximumSize(MAX_HOSTS).expireAfterWrite(LAST_KNOWN_FOR).build();
     }
 
     /** Completes at once when an answer is known; otherwise when Redis answers, fails or times out. */
     public CompletableFuture<ResolvedRoute> resolve(String requestHost) {
         Known answer = known.getIfPresent(requestHost);
         if (answer != null) {
-            if (ticker.read() - answer.loadedNanos() >= ttlNanos) {
+            if (System.nanoTime() - answer.loadedNanos() >= ttlNanos) {
                 load(requestHost);
             }
             return answer.done();
@@ -118,7 +111,7 @@ public final class RouteCache {
                     if (error == null) {
                         ResolvedRoute route = new ResolvedRoute(host, frontend);
                         if (drops.get() == dropsBefore) {
-                            known.put(host, new Known(route, ticker.read()));
+                            known.put(host, new Known(route, System.nanoTime()));
                         }
                         answering();
                         mine.complete(route);

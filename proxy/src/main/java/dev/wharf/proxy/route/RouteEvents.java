@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps the route cache honest: subscribes to {@code wharf:routes} (a frontend changed) and Hipache's
  * {@code dead} channel (a backend was marked dead for a request host), retrying until Redis answers.
- * After Lettuce reconnects and re-subscribes, messages may have been lost, so every cached answer is refreshed (and served meanwhile).
+ * After Lettuce reconnects and re-subscribes, messages may have been lost, so every cached answer is refreshed
+ * (and served meanwhile).
  *
  * <p>Callbacks run on Lettuce's event loop and only touch the in-memory cache: never a blocking call there.
  */
