@@ -5,7 +5,7 @@ import dev.wharf.proxy.admin.RouteListing;
 import dev.wharf.proxy.dns.DnsServer;
 import dev.wharf.proxy.dns.DnsZones;
 import dev.wharf.proxy.http.AccessLog;
-import dev.wharf.proxy.http.FrontendHandler;
+import dev.wharf.proxy.http.ClientConnection;
 import dev.wharf.proxy.http.ProxyContext;
 import dev.wharf.proxy.http.ProxyInitializer;
 import dev.wharf.proxy.metrics.ProxyMetrics;
@@ -70,7 +70,7 @@ public final class ProxyServer implements AutoCloseable {
         this.accessLog = AccessLog.open(settings.accessLog());
         Transport transport = Transport.best();
         BackendPools pools = new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout());
-        DeadBackends dead = new DeadBackends(store, routes, settings.deadBackendTtl(), metrics);
+        DeadBackends dead = new DeadBackends(store::markDead, settings.deadBackendTtl(), metrics);
         this.events = new RouteEvents(target, routes, dead, metrics);
         this.context = new ProxyContext(settings, routes, dead, pools, accessLog, metrics);
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
@@ -170,8 +170,7 @@ public final class ProxyServer implements AutoCloseable {
         context.drain();
         for (Channel client : clients) {
             client.eventLoop().execute(() -> {
-                FrontendHandler frontend = client.pipeline().get(FrontendHandler.class);
-                if (frontend == null || !frontend.busy()) {
+                if (!ClientConnection.busy(client)) {
                     client.close();
                 }
             });

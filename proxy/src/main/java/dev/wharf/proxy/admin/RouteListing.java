@@ -7,7 +7,6 @@ import dev.wharf.admin.AdminServer;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.ResolvedRoute;
 import dev.wharf.proxy.route.RouteCache;
-import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Candidate;
 import dev.wharf.route.Frontend;
 import dev.wharf.route.Hosts;
@@ -51,7 +50,7 @@ public final class RouteListing implements HttpHandler {
         String path = exchange.getRequestURI().getPath();
         if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
             Map<String, Object> hosts = new TreeMap<>();
-            cache.snapshot().forEach((host, route) -> hosts.put(host, describe(route.frontend(), route)));
+            cache.snapshot().forEach((host, route) -> hosts.put(host, describe(route)));
             send(exchange, 200, Map.of("hosts", hosts));
             return;
         }
@@ -83,38 +82,27 @@ public final class RouteListing implements HttpHandler {
         answer.put("matched", found.host());
         answer.put("rule", candidates.stream().filter(c -> c.frontend().equals(found.host())).findFirst()
                 .map(c -> c.rule().name().toLowerCase()).orElse(null));
-        answer.putAll(describe(frontend, null));
+        answer.putAll(describe(new ResolvedRoute(host, frontend)));
         send(exchange, 200, answer);
     }
 
-    private Map<String, Object> describe(Optional<Frontend> frontend, ResolvedRoute cached) {
+    private Map<String, Object> describe(ResolvedRoute route) {
         Map<String, Object> description = new LinkedHashMap<>();
-        if (frontend.isEmpty()) {
-            description.put("frontend", null);
+        description.put("frontend", route.frontendHost());
+        if (route.frontendHost() == null) {
             return description;
         }
-        Frontend f = frontend.get();
-        description.put("frontend", f.host());
-        description.put("identifier", f.identifier());
+        description.put("identifier", route.frontend().orElseThrow().identifier());
         List<Map<String, Object>> backends = new ArrayList<>();
-        for (int i = 0; i < f.backends().size(); i++) {
-            Map<String, Object> backend = new LinkedHashMap<>();
-            backend.put("url", f.backends().get(i));
-            BackendUrl parsed = cached != null ? cached.backends().get(i) : parse(f.backends().get(i));
-            backend.put("usable", parsed != null);
-            backend.put("dead", f.isDead(i) || (parsed != null && dead.isDead(parsed)));
-            backends.add(backend);
+        for (ResolvedRoute.Backend backend : route.backends()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("url", backend.stored());
+            entry.put("usable", backend.usable());
+            entry.put("dead", backend.markedDead() || (backend.usable() && dead.isDead(backend.url())));
+            backends.add(entry);
         }
         description.put("backends", backends);
         return description;
-    }
-
-    private static BackendUrl parse(String url) {
-        try {
-            return BackendUrl.parse(url);
-        } catch (InvalidRouteException e) {
-            return null;
-        }
     }
 
     private static void send(HttpExchange exchange, int status, Object body) throws IOException {

@@ -2,13 +2,15 @@ package dev.wharf.proxy.http;
 
 import dev.wharf.proxy.ProxySettings;
 import dev.wharf.proxy.metrics.ProxyMetrics;
-import dev.wharf.proxy.pool.BackendPools;
-import dev.wharf.proxy.route.BackendChooser;
+import dev.wharf.proxy.pool.Backends;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
+import dev.wharf.route.BackendUrl;
+
+import java.util.function.Predicate;
 
 /**
- * What every client connection shares: settings, the route cache, dead marks, backend pools, the access log,
+ * What every client connection shares: settings, the route cache, dead marks, backend connections, the access log,
  * metrics, and whether the proxy is draining for shutdown.
  */
 public final class ProxyContext {
@@ -16,19 +18,20 @@ public final class ProxyContext {
     final ProxySettings settings;
     final RouteCache routes;
     final DeadBackends dead;
-    final BackendChooser chooser;
-    final BackendPools pools;
+    /** {@code dead::isDead}, made once rather than per request. */
+    final Predicate<BackendUrl> deadHere;
+    final Backends backends;
     final AccessLog accessLog;
     final ProxyMetrics metrics;
     private volatile boolean draining;
 
-    public ProxyContext(ProxySettings settings, RouteCache routes, DeadBackends dead, BackendPools pools,
+    public ProxyContext(ProxySettings settings, RouteCache routes, DeadBackends dead, Backends backends,
                         AccessLog accessLog, ProxyMetrics metrics) {
         this.settings = settings;
         this.routes = routes;
         this.dead = dead;
-        this.chooser = new BackendChooser(dead);
-        this.pools = pools;
+        this.deadHere = dead::isDead;
+        this.backends = backends;
         this.accessLog = accessLog;
         this.metrics = metrics;
     }

@@ -48,7 +48,7 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
 
     /** The handlers alone, for any channel (an {@code EmbeddedChannel} in tests and fuzzing). */
     void initPipeline(Channel ch) {
-        FrontendHandler frontend = new FrontendHandler(shared, scheme);
+        ClientConnection connection = new ClientConnection(shared, scheme);
         // RFC 9112 transfer-encoding rules: a request with both Content-Length and Transfer-Encoding is
         // rejected (a request smuggling attempt), not silently reinterpreted.
         HttpDecoderConfig decoder = new HttpDecoderConfig()
@@ -59,6 +59,7 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
         if (certificates != null) {
             ch.pipeline().addLast(new SniHandler(certificates));
         }
-        ch.pipeline().addLast(frontend.byteWatcher(), new HttpServerCodec(decoder), frontend);
+        ch.pipeline().addLast(ClientConnection.BYTE_WATCHER, connection.byteWatcher())
+                .addLast(new HttpServerCodec(decoder), connection);
     }
 }

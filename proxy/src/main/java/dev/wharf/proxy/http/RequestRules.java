@@ -1,11 +1,18 @@
 package dev.wharf.proxy.http;
 
+import dev.wharf.route.Hosts;
+import dev.wharf.route.InvalidRouteException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
@@ -119,6 +126,48 @@ public final class RequestRules {
             headers.remove(PROXY);
         }
         checkTarget(head);
+    }
+
+    /**
+     * The host a checked head is routed by: its Host header, normalised. Refuses a transfer coding other than
+     * chunked (501), no Host, and a Host that is no valid host name or address.
+     */
+    static String routingHost(HttpRequest head) throws Refusal {
+        String transferEncoding = head.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (transferEncoding != null && !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(transferEncoding.trim())) {
+            throw new Refusal(HttpResponseStatus.NOT_IMPLEMENTED, "transfer coding '" + transferEncoding + "' not supported");
+        }
+        String host = head.headers().get(HttpHeaderNames.HOST);
+        if (host == null) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, "no Host header");
+        }
+        try {
+            return Hosts.requestHost(host);
+        } catch (InvalidRouteException e) {
+            throw new Refusal(HttpResponseStatus.BAD_REQUEST, printable(e.getMessage()));
+        }
+    }
+
+    /** The status for a message the decoder gave up on: too long a line or head has its own. */
+    static HttpResponseStatus statusForUndecodable(Throwable cause) {
+        if (cause instanceof Refusal refused) {
+            return refused.status();
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        if (cause instanceof TooLongFrameException) {
+            return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+        }
+        return HttpResponseStatus.BAD_REQUEST;
+    }
+
+    /** The decoder's reason, safe to put in a response and a log line. */
+    static String whyUndecodable(HttpObject object) {
+        return printable(String.valueOf(object.decoderResult().cause().getMessage()));
     }
 
     private static void checkMethod(HttpMethod method) throws Refusal {

@@ -6,18 +6,15 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Last handler of a backend connection: hands what it reads to the exchange it is attached to. A pooled
+ * Last handler of a backend connection: hands what it reads to the exchange attached to it. A pooled
  * connection with no exchange that reads something or goes idle is closed.
  */
 public final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private BackendListener listener;
-    private int exchanges;
 
-    /** Attaches an exchange; returns true when this connection served one before (it may have gone stale). */
-    public boolean attach(BackendListener exchange) {
+    public void attach(BackendListener exchange) {
         listener = exchange;
-        return exchanges++ > 0;
     }
 
     public void detach() {

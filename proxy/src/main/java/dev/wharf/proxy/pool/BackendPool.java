@@ -3,8 +3,11 @@ package dev.wharf.proxy.pool;
 import dev.wharf.route.BackendUrl;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -25,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * At most {@code maxSockets} connections per backend are open; further requests wait for one to free up,
  * for at most the connect timeout.
  */
-public final class BackendPool {
+final class BackendPool {
 
     private static final int IDLE_SECONDS = 30;
 
@@ -37,9 +40,13 @@ public final class BackendPool {
     // Concurrent only so that the metrics gauge may read it from another thread.
     private final Map<BackendUrl, Slot> slots = new ConcurrentHashMap<>();
 
+    /** An open connection and the handler that hands its reads to the exchange holding it. */
+    private record Pooled(Channel channel, BackendHandler handler) {
+    }
+
     private static final class Slot {
-        final ArrayDeque<Channel> idle = new ArrayDeque<>();
-        final ArrayDeque<Promise<Channel>> waiting = new ArrayDeque<>();
+        final ArrayDeque<Pooled> idle = new ArrayDeque<>();
+        final ArrayDeque<Promise<BackendLease>> waiting = new ArrayDeque<>();
         int open;
     }
 
@@ -56,15 +63,15 @@ public final class BackendPool {
     }
 
     /** The most recently used idle connection, else a new one (or a wait while the backend is at its limit). */
-    public Future<Channel> acquire(BackendUrl backend) {
+    Future<BackendLease> acquire(BackendUrl backend) {
         Slot slot = slots.computeIfAbsent(backend, b -> new Slot());
-        Channel channel;
-        while ((channel = slot.idle.pollLast()) != null) {
-            if (channel.isActive()) {
-                return loop.newSucceededFuture(channel);
+        Pooled pooled;
+        while ((pooled = slot.idle.pollLast()) != null) {
+            if (pooled.channel().isActive()) {
+                return loop.newSucceededFuture(new Lease(backend, pooled, true));
             }
         }
-        Promise<Channel> promise = loop.newPromise();
+        Promise<BackendLease> promise = loop.newPromise();
         if (slot.open < maxSockets) {
             connect(backend, slot, promise);
         } else {
@@ -84,27 +91,27 @@ public final class BackendPool {
         return open;
     }
 
-    /** Gives a connection back after an exchange; one that cannot be reused is closed. */
-    public void release(BackendUrl backend, Channel channel, boolean reusable) {
-        channel.pipeline().get(BackendHandler.class).detach();
+    /** A connection back after an exchange: to a waiting request, else idle; one that cannot be reused is closed. */
+    private void giveBack(BackendUrl backend, Pooled pooled, boolean reusable) {
         Slot slot = slots.get(backend);
-        if (!reusable || !channel.isActive() || slot == null) {
-            channel.close();
+        if (!reusable || !pooled.channel().isActive() || slot == null) {
+            pooled.channel().close();
             return;
         }
-        Promise<Channel> waiter;
+        Promise<BackendLease> waiter;
         while ((waiter = slot.waiting.poll()) != null) {
-            if (waiter.trySuccess(channel)) {
+            if (waiter.trySuccess(new Lease(backend, pooled, true))) {
                 return;
             }
         }
-        slot.idle.addLast(channel);
+        slot.idle.addLast(pooled);
         // A read pending while idle is how a backend's close (or stray bytes) is noticed before reuse.
-        channel.read();
+        pooled.channel().read();
     }
 
-    private void connect(BackendUrl backend, Slot slot, Promise<Channel> promise) {
+    private void connect(BackendUrl backend, Slot slot, Promise<BackendLease> promise) {
         slot.open++;
+        BackendHandler handler = new BackendHandler();
         bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -112,14 +119,14 @@ public final class BackendPool {
                     ch.pipeline().addLast(tls.newHandler(ch.alloc(), backend.host(), backend.port()));
                 }
                 ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536),
-                        new IdleStateHandler(0, 0, IDLE_SECONDS), new BackendHandler());
+                        new IdleStateHandler(0, 0, IDLE_SECONDS), handler);
             }
-        }).connect(backend.host(), backend.port()).addListener(future -> {
+        }).connect(backend.host(), backend.port()).addListener((ChannelFuture future) -> {
             if (future.isSuccess()) {
-                Channel channel = ((io.netty.channel.ChannelFuture) future).channel();
-                channel.closeFuture().addListener(closed -> closed(backend, slot, channel));
-                if (!promise.trySuccess(channel)) {
-                    release(backend, channel, true);
+                Pooled pooled = new Pooled(future.channel(), handler);
+                future.channel().closeFuture().addListener(closed -> closed(backend, slot, pooled));
+                if (!promise.trySuccess(new Lease(backend, pooled, false))) {
+                    giveBack(backend, pooled, true);
                 }
             } else {
                 slot.open--;
@@ -129,18 +136,66 @@ public final class BackendPool {
         });
     }
 
-    private void closed(BackendUrl backend, Slot slot, Channel channel) {
+    private void closed(BackendUrl backend, Slot slot, Pooled pooled) {
         slot.open--;
-        slot.idle.remove(channel);
+        slot.idle.remove(pooled);
         serveWaiter(backend, slot);
     }
 
     private void serveWaiter(BackendUrl backend, Slot slot) {
-        Promise<Channel> waiter;
+        Promise<BackendLease> waiter;
         while (slot.open < maxSockets && (waiter = slot.waiting.poll()) != null) {
             if (!waiter.isDone()) {
                 connect(backend, slot, waiter);
             }
+        }
+    }
+
+    private final class Lease implements BackendLease {
+        private final BackendUrl backend;
+        private final Pooled pooled;
+        private final boolean reused;
+        private boolean over;
+
+        Lease(BackendUrl backend, Pooled pooled, boolean reused) {
+            this.backend = backend;
+            this.pooled = pooled;
+            this.reused = reused;
+        }
+
+        @Override
+        public Channel channel() {
+            return pooled.channel();
+        }
+
+        @Override
+        public boolean reused() {
+            return reused;
+        }
+
+        @Override
+        public void attach(BackendListener listener) {
+            pooled.handler().attach(listener);
+        }
+
+        @Override
+        public void release(boolean reusable) {
+            if (!over) {
+                over = true;
+                pooled.handler().detach();
+                giveBack(backend, pooled, reusable);
+            }
+        }
+
+        @Override
+        public Channel upgrade(ChannelHandler relay) {
+            over = true;
+            ChannelPipeline pipeline = pooled.channel().pipeline();
+            pipeline.remove(HttpClientCodec.class);
+            pipeline.remove(IdleStateHandler.class);
+            pooled.handler().detach();
+            pipeline.replace(pooled.handler(), "relay", relay);
+            return pooled.channel();
         }
     }
 }

@@ -1,10 +1,12 @@
 package dev.wharf.proxy.pool;
 
+import dev.wharf.route.BackendUrl;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.concurrent.Future;
 
 import javax.net.ssl.SSLException;
 import java.time.Duration;
@@ -12,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** One {@link BackendPool} per event loop, created the first time a request on that loop needs it. */
-public final class BackendPools {
+public final class BackendPools implements Backends {
 
     private final Class<? extends SocketChannel> channelType;
     private final int maxSockets;
@@ -37,7 +39,12 @@ public final class BackendPools {
         return pools.values().stream().mapToInt(BackendPool::openConnections).sum();
     }
 
-    public BackendPool forLoop(EventLoop loop) {
-        return pools.computeIfAbsent(loop, l -> new BackendPool(l, channelType, tls, maxSockets, connectTimeout));
+    @Override
+    public Future<BackendLease> acquire(EventLoop loop, BackendUrl backend) {
+        BackendPool pool = pools.get(loop);
+        if (pool == null) {
+            pool = pools.computeIfAbsent(loop, l -> new BackendPool(l, channelType, tls, maxSockets, connectTimeout));
+        }
+        return pool.acquire(backend);
     }
 }

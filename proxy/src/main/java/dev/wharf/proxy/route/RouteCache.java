@@ -160,8 +160,10 @@ public final class RouteCache {
         Set<BackendUrl> backends = new HashSet<>();
         known.asMap().forEach((host, answer) -> {
             if (resolvesVia(host, frontendHost)) {
-                answer.route().frontend().filter(f -> f.host().equals(frontendHost)).ifPresent(f ->
-                        answer.route().backends().stream().filter(java.util.Objects::nonNull).forEach(backends::add));
+                if (frontendHost.equals(answer.route().frontendHost())) {
+                    answer.route().backends().stream().filter(ResolvedRoute.Backend::usable)
+                            .forEach(backend -> backends.add(backend.url()));
+                }
                 drop(host);
             }
         });

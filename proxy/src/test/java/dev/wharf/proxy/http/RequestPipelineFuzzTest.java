@@ -49,7 +49,7 @@ class RequestPipelineFuzzTest {
         try {
             // Dead marks and pools are never reached: no host has a route.
             return new ProxyContext(TestProxy.defaults("redis://127.0.0.1:1"), routes,
-                    new DeadBackends(null, routes, Duration.ofSeconds(1), metrics),
+                    new DeadBackends(null, Duration.ofSeconds(1), metrics),
                     new BackendPools(NioSocketChannel.class, 1, Duration.ofSeconds(1)), AccessLog.open("off"), metrics);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
