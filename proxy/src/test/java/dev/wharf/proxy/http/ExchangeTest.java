@@ -1,0 +1,349 @@
+package dev.wharf.proxy.http;
+
+import dev.wharf.proxy.ProxySettings;
+import dev.wharf.proxy.metrics.ProxyMetrics;
+import dev.wharf.proxy.route.DeadBackends;
+import dev.wharf.proxy.route.RouteCache;
+import dev.wharf.proxy.support.Settings;
+import dev.wharf.proxy.support.TestProxy;
+import dev.wharf.route.Candidate;
+import dev.wharf.route.Frontend;
+import dev.wharf.route.LookupOrder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The request path in an {@code EmbeddedChannel}: raw bytes into the client pipeline the proxy builds, routes
+ * from a map, backend connections from {@link FakeBackends} (HTTP objects, no sockets), dead marks into a list.
+ * Every test ends with nothing left unreleased on either side.
+ */
+class ExchangeTest {
+
+    private static final String GET = "GET /path?q=1 HTTP/1.1\r\nHost: app.test\r\n\r\n";
+
+    private final Map<String, Frontend> routes = new HashMap<>();
+    private final FakeBackends backends = new FakeBackends();
+    private final List<String> marks = new ArrayList<>();
+    private ProxySettings settings = TestProxy.defaults("redis://127.0.0.1:1");
+    private EmbeddedChannel client;
+
+    @AfterEach
+    void nothingLeftUnreleased() {
+        if (client != null) {
+            assertThat(client.finishAndReleaseAll()).as("client messages left").isFalse();
+        }
+        for (FakeBackends.Lease lease : backends.leases) {
+            assertThat(lease.channel.finishAndReleaseAll()).as("backend messages left").isFalse();
+        }
+    }
+
+    static Stream<Arguments> answersWithoutABackend() {
+        return Stream.of(
+                // name, request, backends of app.test (refusing), status line, connection stays open, dead marks
+                Arguments.of("ping", "GET / HTTP/1.1\r\nHost: __ping__\r\n\r\n", List.of(), "HTTP/1.1 200 OK", true, 0),
+                Arguments.of("unknown host", "GET / HTTP/1.1\r\nHost: nowhere.test\r\n\r\n", List.of(), "HTTP/1.1 404 Not Found", true, 0),
+                Arguments.of("no Host", "GET / HTTP/1.1\r\n\r\n", List.of(), "HTTP/1.1 400 Bad Request", false, 0),
+                Arguments.of("bad Host", "GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", List.of(), "HTTP/1.1 400 Bad Request", false, 0),
+                Arguments.of("NUL in target", "GET /a\u0000b HTTP/1.1\r\nHost: app.test\r\n\r\n", List.of(), "HTTP/1.1 400 Bad Request", false, 0),
+                Arguments.of("gzip coding", "POST / HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", List.of(),
+                        "HTTP/1.1 501 Not Implemented", false, 0),
+                Arguments.of("CONNECT", "CONNECT app.test:443 HTTP/1.1\r\nHost: app.test:443\r\n\r\n", List.of(),
+                        "HTTP/1.1 501 Not Implemented", false, 0),
+                Arguments.of("every backend refuses", GET, List.of("http://10.0.0.1:80", "http://10.0.0.2:80"),
+                        "HTTP/1.1 502 Bad Gateway", true, 2),
+                Arguments.of("refused, with a body left unread", "POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 100\r\n\r\nabc",
+                        List.of("http://10.0.0.1:80"), "HTTP/1.1 502 Bad Gateway", false, 1),
+                Arguments.of("no usable backend", GET, List.of(), "HTTP/1.1 502 Bad Gateway", true, 0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void answersWithoutABackend(String name, String request, List<String> refusing, String statusLine, boolean open, int deadMarks) {
+        route("app.test", refusing.isEmpty() ? new String[] {"not a url"} : refusing.toArray(String[]::new));
+        refusing.forEach(backends::refuse);
+        connect();
+
+        String answer = send(request);
+
+        assertThat(answer).startsWith(statusLine + "\r\n");
+        assertThat(client.isActive()).as("connection open").isEqualTo(open);
+        assertThat(answer.contains("connection: close")).as("says close").isEqualTo(!open);
+        assertThat(marks).hasSize(deadMarks);
+        assertThat(backends.leases).isEmpty();
+    }
+
+    @Test
+    void forwardsTheRequestRelaysTheAnswerAndReusesTheConnection() {
+        route("app.test", "http://10.0.0.1:80");
+        connect();
+
+        send(GET);
+        FakeBackends.Lease lease = backends.last();
+        List<Object> sent = lease.sent();
+        HttpRequest forwarded = (HttpRequest) sent.get(0);
+        assertThat(forwarded.uri()).isEqualTo("/path?q=1");
+        assertThat(forwarded.headers().get(HttpHeaderNames.HOST)).isEqualTo("app.test");
+        assertThat(forwarded.headers().get("X-Forwarded-Proto")).isEqualTo("http");
+        assertThat(sent.get(1)).isInstanceOf(LastHttpContent.class);
+        release(sent);
+
+        lease.answer(response(200, "5"), new DefaultLastHttpContent(ascii("hello")));
+        assertThat(received()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nhello");
+        assertThat(lease.releasedReusable).isTrue();
+        assertThat(client.isActive()).isTrue();
+    }
+
+    @Test
+    void aPipelinedRequestWaitsForTheOneBefore() {
+        route("app.test", "http://10.0.0.1:80");
+        connect();
+
+        send(GET + GET.replace("/path", "/second"));
+        assertThat(backends.leases).hasSize(1);
+        release(backends.last().sent());
+
+        backends.last().answer(response(200, "0"), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(backends.leases).hasSize(2);
+        List<Object> second = backends.last().sent();
+        assertThat(((HttpRequest) second.get(0)).uri()).isEqualTo("/second?q=1");
+        release(second);
+        backends.last().answer(response(204, null), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(received()).contains("HTTP/1.1 200 OK").contains("HTTP/1.1 204 No Content");
+    }
+
+    @Test
+    void triesTheNextBackendWhenOneRefusesAndMarksItDead() {
+        route("app.test", "http://10.0.0.1:80", "http://10.0.0.2:80");
+        backends.refuse("http://10.0.0.1:80");
+        connect();
+
+        send(GET);
+        send(GET);
+
+        assertThat(backends.leases).extracting(lease -> lease.url.toString()).containsOnly("http://10.0.0.2:80");
+        assertThat(marks).containsExactly("http://10.0.0.1:80");
+        backends.leases.forEach(lease -> release(lease.sent()));
+    }
+
+    @Test
+    void retriesOnAFreshConnectionWhenAKeptAliveOneWasClosed() {
+        route("app.test", "http://10.0.0.1:80");
+        backends.withIdleConnection();
+        connect();
+
+        send(GET);
+        FakeBackends.Lease stale = backends.last();
+        release(stale.sent());
+        stale.channel.close();
+
+        FakeBackends.Lease fresh = backends.last();
+        assertThat(fresh).isNotSameAs(stale);
+        List<Object> sent = fresh.sent();
+        assertThat(sent).hasSize(2);
+        release(sent);
+        fresh.answer(response(200, "0"), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(received()).startsWith("HTTP/1.1 200 OK");
+        assertThat(marks).isEmpty();
+    }
+
+    @Test
+    void answers504AndMarksTheBackendDeadWhenItStaysSilent() {
+        settings = Settings.timeouts(settings, Duration.ofSeconds(2), Duration.ofSeconds(30));
+        route("app.test", "http://10.0.0.1:80");
+        connect();
+
+        send(GET);
+        release(backends.last().sent());
+        client.advanceTimeBy(1, TimeUnit.SECONDS);
+        client.runPendingTasks();
+        assertThat(received()).isEmpty();
+        client.advanceTimeBy(2, TimeUnit.SECONDS);
+        client.runPendingTasks();
+
+        assertThat(received()).startsWith("HTTP/1.1 504 Gateway Timeout");
+        assertThat(marks).containsExactly("http://10.0.0.1:80");
+        assertThat(backends.last().releasedReusable).isFalse();
+    }
+
+    @Test
+    void aMalformedChunkNeverReachesTheBackendAsAWholeBody() {
+        route("app.test", "http://10.0.0.1:80");
+        connect();
+
+        String answer = send("POST / HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+
+        List<Object> sent = backends.last().sent();
+        assertThat(sent).noneMatch(LastHttpContent.class::isInstance);
+        release(sent);
+        assertThat(backends.last().releasedReusable).isFalse();
+        assertThat(answer).startsWith("HTTP/1.1 400 Bad Request").contains("malformed request body");
+        assertThat(client.isActive()).isFalse();
+    }
+
+    @Test
+    void aMalformedResponseIsNeverRelayed() {
+        route("app.test", "http://10.0.0.1:80");
+        connect();
+
+        send(GET);
+        release(backends.last().sent());
+        HttpResponse broken = response(200, "5");
+        broken.setDecoderResult(io.netty.handler.codec.DecoderResult.failure(new IllegalArgumentException("bad header")));
+        backends.last().answer(broken);
+
+        assertThat(received()).startsWith("HTTP/1.1 502 Bad Gateway").contains("malformed response (bad header)");
+        assertThat(backends.last().releasedReusable).isFalse();
+    }
+
+    @Test
+    void relaysAnInterim100AndThenTheAnswer() {
+        route("app.test", "http://10.0.0.1:80");
+        connect();
+
+        send("POST / HTTP/1.1\r\nHost: app.test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+        FakeBackends.Lease lease = backends.last();
+        lease.answer(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(received()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+
+        send("hello");
+        List<Object> sent = lease.sent();
+        assertThat(((HttpContent) sent.get(sent.size() - 1)).content().toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
+        release(sent);
+        lease.answer(response(201, "0"), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(received()).startsWith("HTTP/1.1 201 Created");
+        assertThat(lease.releasedReusable).isTrue();
+    }
+
+    @Test
+    void relaysRawBytesBothWaysAfterA101() {
+        route("app.test", "http://10.0.0.1:80");
+        connect();
+
+        send("GET /ws HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        FakeBackends.Lease lease = backends.last();
+        HttpRequest forwarded = (HttpRequest) lease.sent().get(0);
+        assertThat(forwarded.headers().get(HttpHeaderNames.UPGRADE)).isEqualTo("websocket");
+        HttpResponse switching = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        switching.headers().set(HttpHeaderNames.CONNECTION, "Upgrade").set(HttpHeaderNames.UPGRADE, "websocket");
+        lease.answer(switching, LastHttpContent.EMPTY_LAST_CONTENT, ascii("server-first"));
+
+        assertThat(received()).startsWith("HTTP/1.1 101 Switching Protocols").endsWith("\r\n\r\nserver-first");
+        assertThat(lease.upgraded).isTrue();
+        assertThat(client.pipeline().get(Relay.class)).isNotNull();
+        assertThat(client.pipeline().get(ClientConnection.class)).isNull();
+
+        send("GET not http at all\r\n");
+        ByteBuf up = (ByteBuf) lease.channel.readOutbound();
+        assertThat(up.toString(StandardCharsets.US_ASCII)).isEqualTo("GET not http at all\r\n");
+        up.release();
+        lease.answer(ascii("down"));
+        assertThat(received()).isEqualTo("down");
+
+        lease.channel.close();
+        client.runPendingTasks();
+        assertThat(received()).isEmpty();
+        assertThat(client.isActive()).isFalse();
+    }
+
+    // ---- Fixture ----
+
+    private void route(String host, String... backendUrls) {
+        routes.put(host, new Frontend(host, host, List.of(backendUrls), Set.of()));
+    }
+
+    private void connect() {
+        RouteCache cache = new RouteCache((host, candidates) -> {
+            for (Candidate candidate : candidates) {
+                Frontend frontend = routes.get(candidate.frontend());
+                if (frontend != null) {
+                    return CompletableFuture.completedFuture(Optional.of(frontend));
+                }
+            }
+            return CompletableFuture.completedFuture(Optional.empty());
+        }, new LookupOrder(LookupOrder.DEFAULT_XIP_DOMAINS), LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1));
+        ProxyMetrics metrics = new ProxyMetrics();
+        DeadBackends dead = new DeadBackends((requestHost, frontend, url, index, count, ttl) -> {
+            marks.add(url);
+            return CompletableFuture.completedFuture(true);
+        }, Duration.ofSeconds(30), metrics);
+        ProxyContext context;
+        try {
+            context = new ProxyContext(settings, cache, dead, backends, AccessLog.open("off"), metrics);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        client = new EmbeddedChannel(false, false);
+        new ProxyInitializer(context, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)).initPipeline(client);
+        try {
+            client.register(); // active only now, so the connection sees channelActive as on a real socket
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes raw bytes as the client and returns what the client has received since the last look. */
+    private String send(String raw) {
+        client.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
+        client.runPendingTasks();
+        return received();
+    }
+
+    private String received() {
+        StringBuilder out = new StringBuilder();
+        for (Object msg; (msg = client.readOutbound()) != null; ) {
+            ByteBuf bytes = (ByteBuf) msg;
+            out.append(bytes.toString(StandardCharsets.ISO_8859_1));
+            bytes.release();
+        }
+        return out.toString();
+    }
+
+    private static HttpResponse response(int status, String contentLength) {
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+        if (contentLength != null) {
+            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
+        }
+        return response;
+    }
+
+    private static ByteBuf ascii(String text) {
+        return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
+    }
+
+    private static void release(List<Object> messages) {
+        messages.forEach(ReferenceCountUtil::release);
+    }
+}
