@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Wharf vs nginx proxying the same backend, in one run on loopback, same load, same worker count.
-# Prints req/s, p50 and p99 for each and the ratio Wharf/nginx (target: >= 1.0 req/s, p99 no worse).
-# Needs: wrk, nginx-light, redis-server (Debian packages); builds the proxy jar if missing.
+# Wharf vs nginx and HAProxy proxying the same backend, in one run on loopback, same load, same worker count.
+# Prints req/s, p50 and p99 for each round and proxy, Wharf's bytes allocated per request, and the medians'
+# ratios (target: Wharf >= 1.1x nginx's req/s, p99 <= nginx's).
+# Needs: wrk, nginx-light, haproxy, redis-server (Debian packages); builds the proxy jar if missing.
 # Usage: bench/proxy-vs-nginx.sh [seconds=10] [connections=64] [workers=2] [http|https]
 # With https, both proxies terminate TLS with the same certificate (made here with openssl); the backend stays
 # plain HTTP.
@@ -11,8 +12,8 @@ seconds=${1:-10}
 connections=${2:-64}
 workers=${3:-2}
 scheme=${4:-http}
-for tool in wrk nginx redis-server; do
-  command -v $tool >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light redis-server)"; exit 1; }
+for tool in wrk nginx haproxy redis-server; do
+  command -v $tool >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light haproxy redis-server)"; exit 1; }
 done
 [ -f proxy/target/wharf-proxy.jar ] || ./mvnw -q -pl proxy -am package -DskipTests
 
@@ -24,6 +25,7 @@ trap cleanup EXIT
 [ -n "${BENCH_DEBUG:-}" ] && trap 'cat "$work"/*.log; cleanup' EXIT
 
 backend_port=$(free_port); nginx_port=$(free_port); wharf_port=$(free_port); redis_port=$(free_port)
+haproxy_port=$(free_port); admin_port=$(free_port)
 chmod 755 "$work"
 tls_listen=""; tls_conf=""
 if [ "$scheme" = https ]; then
@@ -33,6 +35,7 @@ if [ "$scheme" = https ]; then
   # wrk sends no SNI to 127.0.0.1: the same certificate is Wharf's default too.
   cp "$work/certs/bench.localhost.crt" "$work/certs/default.crt"; cp "$work/certs/bench.localhost.key" "$work/certs/default.key"
   chmod -R 755 "$work/certs"
+  cat "$work/certs/bench.localhost.crt" "$work/certs/bench.localhost.key" > "$work/bench.pem"
   tls_listen=" ssl"
   tls_conf="ssl_certificate $work/certs/bench.localhost.crt; ssl_certificate_key $work/certs/bench.localhost.key; ssl_protocols TLSv1.2 TLSv1.3;"
 fi
@@ -59,22 +62,48 @@ nginx_conf reference "server { listen 127.0.0.1:$nginx_port$tls_listen; $tls_con
   location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\";
                proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; } }"
 
+haproxy_bind="127.0.0.1:$haproxy_port"; [ "$scheme" = https ] && haproxy_bind="$haproxy_bind ssl crt $work/bench.pem"
+cat > "$work/haproxy.cfg" <<CONF
+global
+  nbthread $workers
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend reference
+  bind $haproxy_bind
+  option forwardfor
+  default_backend backend
+backend backend
+  server app 127.0.0.1:$backend_port
+CONF
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
+pids+=($!)
+
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.5
 redis-cli -p "$redis_port" rpush frontend:bench.localhost bench "http://127.0.0.1:$backend_port" >/dev/null
-# The JVM options the Docker image uses; override with WHARF_JAVA_OPTS.
-java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC} -jar proxy/target/wharf-proxy.jar --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
-  --admin-port 0 --access-log off --workers "$workers" \
+# The JVM options the Docker image uses; override with WHARF_JAVA_OPTS (and the jar with WHARF_JAR).
+java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC} -jar "${WHARF_JAR:-proxy/target/wharf-proxy.jar}" --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
+  --admin-port "$admin_port" --access-log off --workers "$workers" \
   $([ "$scheme" = https ] && echo "--http-port $(free_port) --https-port $wharf_port --cert-dir $work/certs" \
                           || echo "--http-port $wharf_port --https-port 0") >"$work/wharf.log" 2>&1 &
 pids+=($!)
 url() { # $1 = port of a proxy
   if [ "$scheme" = https ]; then echo "https://bench.localhost:$1/"; else echo "http://127.0.0.1:$1/"; fi
 }
-resolve=(--resolve "bench.localhost:$wharf_port:127.0.0.1" --resolve "bench.localhost:$nginx_port:127.0.0.1")
+resolve=(--resolve "bench.localhost:$wharf_port:127.0.0.1" --resolve "bench.localhost:$nginx_port:127.0.0.1"
+         --resolve "bench.localhost:$haproxy_port:127.0.0.1")
 for _ in $(seq 1 100); do curl -sfk "${resolve[@]}" -H 'Host: bench.localhost' "$(url "$wharf_port")" >/dev/null && break; sleep 0.1; done
 curl -sfk "${resolve[@]}" -H 'Host: bench.localhost' "$(url "$nginx_port")" >/dev/null
+curl -sfk "${resolve[@]}" -H 'Host: bench.localhost' "$(url "$haproxy_port")" >/dev/null
+allocated() { # bytes the Wharf JVM has allocated so far (counted at each young GC)
+  curl -s "http://127.0.0.1:$admin_port/metrics" | awk '/^jvm_gc_memory_allocated_bytes_total/ {printf "%.0f", $2}'
+}
 
 run() { # $1 = port, $2 = seconds -> "req/s p50 p99" (latencies in ms)
   local target="http://127.0.0.1:$1/"
@@ -93,16 +122,19 @@ print("%.0f %.2f %.2f %s" % (rps, ms("50%"), ms("99%"), "errors" if errors else 
 
 read -r r a b status < <(run "$backend_port" 5)
 echo "reference, wrk straight to the backend (no proxy): $r req/s, p50 $a ms, p99 $b ms"
-echo "warming up both proxies (JIT, pools, TLS): $seconds s each"
-run "$wharf_port" "$seconds" >/dev/null; run "$nginx_port" "$seconds" >/dev/null
-printf '\n%-8s %10s %9s %9s\n' proxy 'req/s' 'p50 ms' 'p99 ms'
+echo "warming up the proxies (JIT, pools, TLS): $seconds s each"
+run "$wharf_port" "$seconds" >/dev/null; run "$nginx_port" "$seconds" >/dev/null; run "$haproxy_port" "$seconds" >/dev/null
+printf '\n%-8s %10s %9s %9s %12s\n' proxy 'req/s' 'p50 ms' 'p99 ms' 'bytes/req'
 results=()
+orders=("nginx haproxy wharf" "wharf nginx haproxy" "haproxy wharf nginx")   # each goes first once
 for round in 1 2 3; do
-  order="nginx wharf"; [ $((round % 2)) = 0 ] && order="wharf nginx"   # alternate who goes first
-  for name in $order; do
-    port=$nginx_port; [ $name = wharf ] && port=$wharf_port
+  for name in ${orders[$((round - 1))]}; do
+    case $name in nginx) port=$nginx_port ;; haproxy) port=$haproxy_port ;; wharf) port=$wharf_port ;; esac
+    before=$(allocated)
     read -r r a b status < <(run "$port" "$seconds")
-    printf '%-8s %10s %9s %9s  (round %d%s)\n' "$name" "$r" "$a" "$b" "$round" "$([ "$status" = ok ] || echo ', ERRORS')"
+    per="-"
+    [ $name = wharf ] && per=$(python3 -c "print('%.0f' % (($(allocated) - $before) / ($r * $seconds)))")
+    printf '%-8s %10s %9s %9s %12s  (round %d%s)\n' "$name" "$r" "$a" "$b" "$per" "$round" "$([ "$status" = ok ] || echo ', ERRORS')"
     results+=("$name $r $a $b")
   done
 done
@@ -111,7 +143,10 @@ import statistics, sys
 rows = [line.split() for line in sys.stdin if line.strip()]
 def med(name, col):
     return statistics.median(float(r[col]) for r in rows if r[0] == name)
-w, n = med("wharf", 1), med("nginx", 1)
-pw, pn = med("wharf", 3), med("nginx", 3)
-print("\nmedian of 3 rounds: Wharf %.0f req/s, p99 %.2f ms; nginx %.0f req/s, p99 %.2f ms" % (w, pw, n, pn))
-print("Wharf/nginx: req/s ratio %.2f (target >= 1.0), p99 ratio %.2f (target <= 1.0)" % (w / n, pw / pn))'
+print()
+for name in ("wharf", "nginx", "haproxy"):
+    print("median of 3 rounds: %-7s %6.0f req/s, p50 %.2f ms, p99 %.2f ms" % (name, med(name, 1), med(name, 2), med(name, 3)))
+w, pw = med("wharf", 1), med("wharf", 3)
+for ref in ("nginx", "haproxy"):
+    print("Wharf/%s: req/s ratio %.2f, p99 ratio %.2f" % (ref, w / med(ref, 1), pw / med(ref, 3)))
+print("target: req/s ratio >= 1.10 and p99 ratio <= 1.00 against nginx")'

@@ -45,6 +45,7 @@ public final class ProxyServer implements AutoCloseable {
     private final RouteEvents events;
     private final RouteCache routes;
     private final ProxyMetrics metrics;
+    private final AutoCloseable jvmMetrics;
     private final AdminServer admin;
     private final AccessLog accessLog;
     private final ProxyContext context;
@@ -67,6 +68,7 @@ public final class ProxyServer implements AutoCloseable {
         LookupOrder order = new LookupOrder(xipDomains);
         RouteCache routes = new RouteCache(store::lookup, order, xipDomains, settings.cacheTtl());
         this.metrics = new ProxyMetrics();
+        this.jvmMetrics = metrics.bindJvm();
         this.accessLog = AccessLog.open(settings.accessLog());
         Transport transport = Transport.best();
         BackendPools pools = new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout());
@@ -188,6 +190,11 @@ public final class ProxyServer implements AutoCloseable {
         events.close();
         redis.close();
         accessLog.close();
+        try {
+            jvmMetrics.close();
+        } catch (Exception e) {
+            log.debug("closing the JVM meters: {}", e.getMessage());
+        }
     }
 
     private static void sleep(long millis) {

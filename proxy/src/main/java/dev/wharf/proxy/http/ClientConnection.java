@@ -46,7 +46,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     private Deadline readTimer;
     private Deadline responseTimer;
     private String clientIp;
-    private int localPort;
+    private String localPort;
     /** Bytes arrived since the last head: a read timeout then means a head cut short (408), not an idle client. */
     private boolean bytesSinceHead;
     private Exchange exchange;
@@ -83,7 +83,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         readTimer = new Deadline(ctx.executor(), this::readTimedOut);
         responseTimer = new Deadline(ctx.executor(), this::responseTimedOut);
         clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "-";
-        localPort = ctx.channel().localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
+        localPort = ctx.channel().localAddress() instanceof InetSocketAddress local ? Integer.toString(local.getPort()) : "0";
         read();
     }
 
@@ -207,7 +207,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
-    int localPort() {
+    /** The port the client connected to, as X-Forwarded-Port carries it. */
+    String localPort() {
         return localPort;
     }
 

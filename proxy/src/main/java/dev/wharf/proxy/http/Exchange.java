@@ -111,8 +111,8 @@ final class Exchange implements BackendListener {
             respond(Responses.redirect(ctx.alloc(), "https://" + host + request.uri(), closeAfterLocalAnswer(false)));
             return;
         }
-        upgrade = request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
-                && request.headers().contains(HttpHeaderNames.UPGRADE);
+        upgrade = request.headers().contains(HttpHeaderNames.UPGRADE)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
         ForwardedHeaders.forRequest(request.headers(), connection.clientIp(), connection.scheme(),
                 connection.localPort(), shared.settings.trustForwarded(), upgrade);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniHandler;
@@ -55,7 +56,10 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxInitialLineLength(MAX_REQUEST_LINE)
                 .setMaxHeaderSize(MAX_HEADER_SIZE)
                 .setMaxChunkSize(MAX_CHUNK)
-                .setUseRfc9112TransferEncoding(true);
+                .setUseRfc9112TransferEncoding(true)
+                // RequestRules checks every name and value of every request head: the codec need not check them
+                // first. Trailers, which RequestRules does not see, keep the codec's checks.
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
         if (certificates != null) {
             ch.pipeline().addLast(new SniHandler(certificates));
         }

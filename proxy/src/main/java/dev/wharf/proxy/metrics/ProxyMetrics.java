@@ -3,6 +3,10 @@ package dev.wharf.proxy.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -100,6 +104,19 @@ public final class ProxyMetrics {
 
     public void cacheLookup(boolean hit) {
         (hit ? cacheHits : cacheMisses).increment();
+    }
+
+    /**
+     * Adds the JVM's meters (memory, GC pauses and bytes allocated, threads, CPU): once per process, by the
+     * server; closing the result stops listening to the GC.
+     */
+    public AutoCloseable bindJvm() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        return gc;
     }
 
     public void gauge(String name, String description, Supplier<Number> value) {

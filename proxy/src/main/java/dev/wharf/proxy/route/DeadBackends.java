@@ -1,7 +1,5 @@
 package dev.wharf.proxy.route;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.route.BackendUrl;
 import org.slf4j.Logger;
@@ -10,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Marks backends dead after a connect failure or timeout: in Redis the Hipache way (so other proxies and
@@ -31,24 +30,37 @@ public final class DeadBackends {
 
     private final MarkWriter store;
     private final Duration ttl;
-    private final Cache<BackendUrl, Boolean> local;
+    /** Until when each backend is dead here (nanoTime). Asked on every request, usually empty: a plain map. */
+    private final ConcurrentHashMap<BackendUrl, Long> local = new ConcurrentHashMap<>();
     private final ProxyMetrics metrics;
 
     public DeadBackends(MarkWriter store, Duration ttl, ProxyMetrics metrics) {
         this.store = store;
         this.ttl = ttl;
         this.metrics = metrics;
-        this.local = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(100_000).build();
     }
 
     /** Marked dead by this proxy (within the TTL). */
     public boolean isDead(BackendUrl backend) {
-        return local.getIfPresent(backend) != null;
+        if (local.isEmpty()) {
+            return false;
+        }
+        Long until = local.get(backend);
+        if (until == null) {
+            return false;
+        }
+        if (System.nanoTime() - until < 0) {
+            return true;
+        }
+        local.remove(backend, until);
+        return false;
     }
 
     /** Never blocks: the Redis write goes out in the background. */
     public void mark(ResolvedRoute route, ResolvedRoute.Backend backend, String reason) {
-        local.put(backend.url(), Boolean.TRUE);
+        long now = System.nanoTime();
+        local.values().removeIf(until -> now - until >= 0); // marks are rare: sweeping here bounds the map
+        local.put(backend.url(), now + ttl.toNanos());
         metrics.deadMark();
         log.warn("backend {} of {} marked dead for {} s: {}", backend.url(), route.requestHost(), ttl.toSeconds(), reason);
         String frontend = route.frontendHost() == null ? route.requestHost() : route.frontendHost();
@@ -68,6 +80,6 @@ public final class DeadBackends {
      * container's address to the next one, so a mark by URL would otherwise black out the new container.
      */
     public void forget(Collection<BackendUrl> backends) {
-        local.invalidateAll(backends);
+        backends.forEach(local::remove);
     }
 }

@@ -20,7 +20,7 @@ class ForwardedHeadersTest {
     void replacesUntrustedForwardingHeaders() {
         HttpHeaders h = headers("Host", "shop.example.com", "X-Forwarded-For", "6.6.6.6", "X-Forwarded-Proto", "https",
                 "X-Real-IP", "6.6.6.6", "X-Forwarded-Host", "evil");
-        ForwardedHeaders.forRequest(h, "10.0.0.9", "http", 80, false, false);
+        ForwardedHeaders.forRequest(h, "10.0.0.9", "http", "80", false, false);
 
         assertThat(h.get("x-forwarded-for")).isEqualTo("10.0.0.9");
         assertThat(h.get("x-forwarded-proto")).isEqualTo("http");
@@ -33,7 +33,7 @@ class ForwardedHeadersTest {
     @Test
     void appendsToTrustedOnes() {
         HttpHeaders h = headers("Host", "a", "X-Forwarded-For", "203.0.113.7", "X-Forwarded-Proto", "https");
-        ForwardedHeaders.forRequest(h, "10.0.0.9", "http", 80, true, false);
+        ForwardedHeaders.forRequest(h, "10.0.0.9", "http", "80", true, false);
 
         assertThat(h.get("x-forwarded-for")).isEqualTo("203.0.113.7, 10.0.0.9");
         assertThat(h.get("x-forwarded-proto")).isEqualTo("https");
@@ -44,7 +44,7 @@ class ForwardedHeadersTest {
         HttpHeaders h = headers("Host", "a", "Connection", "keep-alive, X-Private", "X-Private", "1", "Keep-Alive", "5",
                 "Proxy-Connection", "keep-alive", "TE", "trailers", "Trailer", "x", "Upgrade", "h2c",
                 "Proxy-Authorization", "secret", "Transfer-Encoding", "chunked", "X-Kept", "yes");
-        ForwardedHeaders.forRequest(h, "10.0.0.9", "http", 80, false, false);
+        ForwardedHeaders.forRequest(h, "10.0.0.9", "http", "80", false, false);
 
         assertThat(h.names()).doesNotContain("Connection", "X-Private", "Keep-Alive", "Proxy-Connection", "TE",
                 "Trailer", "Upgrade", "Proxy-Authorization");
@@ -55,7 +55,7 @@ class ForwardedHeadersTest {
     @Test
     void keepsTheUpgradeOfAProtocolSwitch() {
         HttpHeaders h = headers("Host", "a", "Connection", "keep-alive, Upgrade", "Upgrade", "websocket");
-        ForwardedHeaders.forRequest(h, "10.0.0.9", "https", 443, false, true);
+        ForwardedHeaders.forRequest(h, "10.0.0.9", "https", "443", false, true);
 
         assertThat(h.get("connection")).isEqualTo("upgrade");
         assertThat(h.get("upgrade")).isEqualTo("websocket");
