@@ -89,7 +89,7 @@ sleep 0.5
 redis-cli -p "$redis_port" rpush frontend:bench.localhost bench "http://127.0.0.1:$backend_port" >/dev/null
 # The JVM options the Docker image uses; override with WHARF_JAVA_OPTS (and the jar with WHARF_JAR).
 java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC} -jar "${WHARF_JAR:-proxy/target/wharf-proxy.jar}" --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
-  --admin-port "$admin_port" --access-log off --workers "$workers" \
+  --admin-port "$admin_port" --access-log off --workers "${WHARF_WORKERS:-$workers}" \
   $([ "$scheme" = https ] && echo "--http-port $(free_port) --https-port $wharf_port --cert-dir $work/certs" \
                           || echo "--http-port $wharf_port --https-port 0") >"$work/wharf.log" 2>&1 &
 pids+=($!)

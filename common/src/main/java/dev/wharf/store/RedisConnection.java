@@ -8,6 +8,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One Redis connection, opened on first use and again after a failed attempt, so that a program may start
+ * The process's Redis client: one command connection, opened on first use and again after a failed attempt, so that a program may start
  * while Redis is down. Once open, Lettuce reconnects it by itself.
  *
  * <p>Commands never wait for Redis: while disconnected they are rejected at once, and every command has a
@@ -67,12 +68,13 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /**
-     * Runs {@code listener} each time the connection is established again after it was lost (not the first
-     * time). It runs on a Lettuce thread: it must not block.
+     * Runs {@code listener} each time a connection of this client is established again after it was lost (not
+     * the first time; a pub/sub connection opened later counts as one). It runs on a Lettuce thread: it must
+     * not block.
      */
     public void onReconnect(Runnable listener) {
         if (reconnectListeners.isEmpty()) {
-            // These resources are this connection's own, so every event on their bus is about it.
+            // These resources are this client's own, so every event on their bus is about its connections.
             resources.eventBus().get()
                     .filter(ConnectionActivatedEvent.class::isInstance)
                     .subscribe(event -> {
@@ -85,10 +87,18 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /** Lettuce's threads, and a reconnect policy that tries again within half a second, not its default 30 s. */
-    public static ClientResources resources() {
+    private static ClientResources resources() {
         return ClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
                 .build();
+    }
+
+    /**
+     * A pub/sub connection of the same client (threads, reconnect policy, timeouts): one Lettuce client per
+     * process. Lettuce reconnects it and subscribes again by itself.
+     */
+    public CompletionStage<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
+        return client.connectPubSubAsync(StringCodec.UTF8, target.uri());
     }
 
     public RedisTarget target() {

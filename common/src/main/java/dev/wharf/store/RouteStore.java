@@ -29,7 +29,6 @@ public final class RouteStore implements AutoCloseable {
     private static final LuaScript LOOKUP = LuaScript.load("lookup.lua", ScriptOutputType.MULTI);
     private static final LuaScript ADD_BACKEND = LuaScript.load("add-backend.lua", ScriptOutputType.INTEGER);
     private static final LuaScript REMOVE_BACKEND = LuaScript.load("remove-backend.lua", ScriptOutputType.INTEGER);
-    private static final LuaScript REPLACE_FRONTEND = LuaScript.load("replace-frontend.lua", ScriptOutputType.INTEGER);
     private static final LuaScript MARK_DEAD = LuaScript.load("mark-dead.lua", ScriptOutputType.INTEGER);
 
     private final RedisConnection redis;
@@ -75,13 +74,6 @@ public final class RouteStore implements AutoCloseable {
     /** Removes a backend, deleting the key when it was the last; true when the list changed. */
     public CompletionStage<Boolean> removeBackend(String host, BackendUrl backend) {
         return change(REMOVE_BACKEND, host, backend.toString(), keys.routesChannel(), host);
-    }
-
-    /** Makes the frontend exactly [identifier, backends...], or deletes it for no backends; true when it changed. */
-    public CompletionStage<Boolean> replaceFrontend(String host, String identifier, List<BackendUrl> backends) {
-        List<String> args = new ArrayList<>(List.of(identifier, keys.routesChannel(), host));
-        new LinkedHashSet<>(backends).forEach(b -> args.add(b.toString()));
-        return change(REPLACE_FRONTEND, host, args.toArray(String[]::new));
     }
 
     /**

@@ -119,7 +119,7 @@ class RouteStoreIT {
         get(store.addBackend(host, "shop", WEB1));
         assertThat(redis.exists("dead:" + host)).isZero();
         redis.sadd("dead:" + host, "0");
-        get(store.replaceFrontend(host, "shop", List.of(WEB2)));
+        get(store.addBackend(host, "shop", WEB2));
         assertThat(redis.exists("dead:" + host)).isZero();
         redis.sadd("dead:" + host, "0");
         get(store.removeBackend(host, WEB2));
@@ -129,25 +129,11 @@ class RouteStoreIT {
     }
 
     @Test
-    void replacesAFrontendExactly() throws Exception {
-        redis.rpush("frontend:" + host, "old", "http://10.0.0.1:80", "http://10.0.0.1:80");
-
-        assertThat(get(store.replaceFrontend(host, "shop", List.of(WEB2, WEB1, WEB2)))).isTrue();
-        assertThat(redis.lrange("frontend:" + host, 0, -1))
-                .containsExactly("shop", "http://172.18.0.6:80", "http://172.18.0.5:80");
-        assertThat(get(store.replaceFrontend(host, "shop", List.of(WEB2, WEB1)))).isFalse();
-
-        assertThat(get(store.replaceFrontend(host, "shop", List.of()))).isTrue();
-        assertThat(redis.exists("frontend:" + host)).isZero();
-    }
-
-    @Test
     void publishesTheHostOnEveryChangeAndOnlyThen() throws Exception {
         List<String> messages = subscribe(store.keys().routesChannel());
 
         get(store.addBackend(host, "shop", WEB1));
         get(store.addBackend(host, "shop", WEB1));
-        get(store.replaceFrontend(host, "shop", List.of(WEB1)));
         get(store.removeBackend(host, WEB2));
         get(store.removeBackend(host, WEB1));
 

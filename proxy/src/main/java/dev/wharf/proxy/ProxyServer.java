@@ -73,7 +73,7 @@ public final class ProxyServer implements AutoCloseable {
         Transport transport = Transport.best();
         BackendPools pools = new BackendPools(transport.channel(), settings.maxSockets(), settings.connectTimeout());
         DeadBackends dead = new DeadBackends(store::markDead, settings.deadBackendTtl(), metrics);
-        this.events = new RouteEvents(target, routes, dead, metrics);
+        this.events = new RouteEvents(redis, routes, dead, metrics);
         this.context = new ProxyContext(settings, routes, dead, pools, accessLog, metrics);
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
         metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);
@@ -141,9 +141,12 @@ public final class ProxyServer implements AutoCloseable {
         return httpsListeners.isEmpty() ? -1 : ((InetSocketAddress) httpsListeners.get(0).localAddress()).getPort();
     }
 
-    /** Ready to serve: listening, and able to look routes up (Redis reachable, or answers already cached). */
+    /**
+     * Ready to serve: listening, and able to look routes up and hear of their changes (Redis reachable and
+     * the route events subscribed), or holding answers already (served while Redis is away).
+     */
     public boolean ready() {
-        return healthy() && (redis.connected() || routes.size() > 0);
+        return healthy() && ((redis.connected() && events.subscribed()) || routes.size() > 0);
     }
 
     /** The admin port actually bound, or -1 when it is off. */

@@ -2,12 +2,7 @@ package dev.wharf.proxy.route;
 
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.store.RedisConnection;
-import dev.wharf.store.RedisTarget;
 import dev.wharf.store.RouteKeys;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.slf4j.Logger;
@@ -30,13 +25,11 @@ public final class RouteEvents implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RouteEvents.class);
     private static final long RETRY_MILLIS = 1000;
 
-    private final RedisTarget target;
+    private final RedisConnection redis;
     private final RouteKeys keys;
     private final RouteCache cache;
     private final DeadBackends dead;
     private final ProxyMetrics metrics;
-    private final ClientResources resources = RedisConnection.resources();
-    private final RedisClient client = RedisClient.create(resources);
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "wharf-route-events");
         thread.setDaemon(true);
@@ -44,19 +37,19 @@ public final class RouteEvents implements AutoCloseable {
     });
     private volatile StatefulRedisPubSubConnection<String, String> connection;
     private volatile boolean subscribedBefore;
+    private volatile boolean subscribed;
     private volatile boolean closed;
 
-    public RouteEvents(RedisTarget target, RouteCache cache, DeadBackends dead, ProxyMetrics metrics) {
-        this.target = target;
-        this.keys = new RouteKeys(target.prefix());
+    public RouteEvents(RedisConnection redis, RouteCache cache, DeadBackends dead, ProxyMetrics metrics) {
+        this.redis = redis;
+        this.keys = new RouteKeys(redis.target().prefix());
         this.cache = cache;
         this.dead = dead;
         this.metrics = metrics;
-        client.setOptions(ClientOptions.builder().autoReconnect(true).build());
     }
 
     public void start() {
-        client.connectPubSubAsync(StringCodec.UTF8, target.uri()).whenComplete((pubSub, error) -> {
+        redis.connectPubSub().whenComplete((pubSub, error) -> {
             if (error != null) {
                 if (!closed) {
                     log.debug("route events: Redis unreachable ({}); retrying", error.getMessage());
@@ -70,9 +63,9 @@ public final class RouteEvents implements AutoCloseable {
         });
     }
 
-    /** True once subscribed; used by readiness checks. */
+    /** True while subscribed (the connection is open); part of the proxy's readiness. */
     public boolean subscribed() {
-        return connection != null && connection.isOpen();
+        return subscribed && connection != null && connection.isOpen();
     }
 
     private final class Listener extends RedisPubSubAdapter<String, String> {
@@ -95,6 +88,7 @@ public final class RouteEvents implements AutoCloseable {
                     cache.refreshAll();
                 }
                 subscribedBefore = true;
+                subscribed = true;
             }
         }
     }
@@ -106,7 +100,5 @@ public final class RouteEvents implements AutoCloseable {
         if (connection != null) {
             connection.close();
         }
-        client.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -96,7 +96,7 @@ public final class Certificates implements Mapping<String, SslContext>, AutoClos
     }
 
     /** Files skipped at the last load, each with the reason. */
-    public List<String> problems() {
+    List<String> problems() {
         return problems;
     }
 
