@@ -1,5 +1,6 @@
 package dev.wharf.agent;
 
+import dev.wharf.agent.metrics.AgentMetrics;
 import dev.wharf.admin.AdminServer;
 import dev.wharf.cli.Cli;
 import dev.wharf.agent.docker.DockerEngine;

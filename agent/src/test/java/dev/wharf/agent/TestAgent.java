@@ -1,5 +1,6 @@
 package dev.wharf.agent;
 
+import dev.wharf.agent.metrics.AgentMetrics;
 import dev.wharf.agent.docker.DockerEngine;
 import dev.wharf.agent.routing.RoutePlanner;
 import dev.wharf.agent.routing.RoutingSettings;

@@ -1,8 +1,14 @@
 package dev.wharf.proxy;
 
 import dev.wharf.cli.Cli;
+import dev.wharf.proxy.config.AdminSettings;
+import dev.wharf.proxy.config.BackendSettings;
+import dev.wharf.proxy.config.ClientSettings;
 import dev.wharf.proxy.config.ConfigException;
 import dev.wharf.proxy.config.HipacheConfig;
+import dev.wharf.proxy.config.ListenerSettings;
+import dev.wharf.proxy.config.ProxySettings;
+import dev.wharf.proxy.config.StoreSettings;
 import dev.wharf.proxy.dns.DnsSettings;
 import dev.wharf.proxy.dns.DnsZones;
 import dev.wharf.proxy.tls.CertificateFiles;
@@ -39,7 +45,7 @@ public final class ProxyCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--redis-url", defaultValue = "${env:WHARF_REDIS_URL}",
-            description = "Route store, as for the agent (default: config.json's driver, else redis://127.0.0.1:6379). Env: WHARF_REDIS_URL.")
+            description = "Route store, as for the agent (default: config.json's driver, else " + StoreSettings.REDIS_URL + "). Env: WHARF_REDIS_URL.")
     String redisUrl;
 
     @Option(names = "--config", defaultValue = "${env:WHARF_CONFIG}",
@@ -47,15 +53,15 @@ public final class ProxyCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--bind", split = ",", defaultValue = "${env:WHARF_BIND}",
-            description = "Address(es) to listen on (default: 0.0.0.0). Env: WHARF_BIND.")
+            description = "Address(es) to listen on (default: " + ListenerSettings.BIND + "). Env: WHARF_BIND.")
     List<String> bind;
 
     @Option(names = "--http-port", defaultValue = "${env:WHARF_HTTP_PORT}",
-            description = "HTTP port (default: 80). Env: WHARF_HTTP_PORT.")
+            description = "HTTP port (default: " + ListenerSettings.HTTP_PORT + "). Env: WHARF_HTTP_PORT.")
     Integer httpPort;
 
     @Option(names = "--https-port", defaultValue = "${env:WHARF_HTTPS_PORT}",
-            description = "HTTPS port, 0 = off (default: 443). Env: WHARF_HTTPS_PORT.")
+            description = "HTTPS port, 0 = off (default: " + ListenerSettings.HTTPS_PORT + "). Env: WHARF_HTTPS_PORT.")
     Integer httpsPort;
 
     @Option(names = "--cert-dir", defaultValue = "${env:WHARF_CERT_DIR}",
@@ -68,11 +74,11 @@ public final class ProxyCommand implements Callable<Integer> {
     Boolean redirectHttps;
 
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
-            description = "Port of /healthz, /readyz, /metrics and /api/routes, 0 = off (default: 8081). Env: WHARF_ADMIN_PORT.")
+            description = "Port of /healthz, /readyz, /metrics and /api/routes, 0 = off (default: " + AdminSettings.PORT + "). Env: WHARF_ADMIN_PORT.")
     Integer adminPort;
 
     @Option(names = "--admin-bind", defaultValue = "${env:WHARF_ADMIN_BIND}",
-            description = "Address of the admin port (default: 127.0.0.1). Env: WHARF_ADMIN_BIND.")
+            description = "Address of the admin port (default: " + AdminSettings.BIND + "). Env: WHARF_ADMIN_BIND.")
     String adminBind;
 
     @Option(names = "--xip-domain", split = ",", defaultValue = "${env:WHARF_XIP_DOMAIN}",
@@ -80,39 +86,39 @@ public final class ProxyCommand implements Callable<Integer> {
     List<String> xipDomains;
 
     @Option(names = "--cache-ttl", defaultValue = "${env:WHARF_CACHE_TTL}",
-            description = "Milliseconds a lookup is cached (default: 1000). Env: WHARF_CACHE_TTL.")
+            description = "Milliseconds a lookup is cached (default: " + StoreSettings.CACHE_TTL_MILLIS + "). Env: WHARF_CACHE_TTL.")
     Long cacheTtl;
 
     @Option(names = "--dead-backend-ttl", defaultValue = "${env:WHARF_DEAD_BACKEND_TTL}",
-            description = "Seconds a backend stays marked dead (default: 30). Env: WHARF_DEAD_BACKEND_TTL.")
+            description = "Seconds a backend stays marked dead (default: " + BackendSettings.DEAD_TTL_SECONDS + "). Env: WHARF_DEAD_BACKEND_TTL.")
     Integer deadBackendTtl;
 
     @Option(names = "--retry-on-error", defaultValue = "${env:WHARF_RETRY_ON_ERROR}",
-            description = "Other backends to try after a connect failure (default: 3). Env: WHARF_RETRY_ON_ERROR.")
+            description = "Other backends to try after a connect failure (default: " + BackendSettings.RETRY_ON_ERROR + "). Env: WHARF_RETRY_ON_ERROR.")
     Integer retryOnError;
 
     @Option(names = "--access-log", defaultValue = "${env:WHARF_ACCESS_LOG}",
-            description = "A file, stdout, or off (default: stdout). Env: WHARF_ACCESS_LOG.")
+            description = "A file, stdout, or off (default: " + ClientSettings.ACCESS_LOG + "). Env: WHARF_ACCESS_LOG.")
     String accessLog;
 
     @Option(names = "--workers", defaultValue = "${env:WHARF_WORKERS}",
-            description = "Event loop threads, 0 = two per core (default: 0). Env: WHARF_WORKERS.")
+            description = "Event loop threads, 0 = one per core (default: " + ProxySettings.WORKERS + "). Env: WHARF_WORKERS.")
     Integer workers;
 
     @Option(names = "--max-sockets", defaultValue = "${env:WHARF_MAX_SOCKETS}",
-            description = "Connections per backend per event loop (default: 100). Env: WHARF_MAX_SOCKETS.")
+            description = "Connections per backend per event loop (default: " + BackendSettings.MAX_SOCKETS + "). Env: WHARF_MAX_SOCKETS.")
     Integer maxSockets;
 
     @Option(names = "--connect-timeout", defaultValue = "${env:WHARF_CONNECT_TIMEOUT}",
-            description = "Milliseconds to connect to a backend (default: 3000). Env: WHARF_CONNECT_TIMEOUT.")
+            description = "Milliseconds to connect to a backend (default: " + BackendSettings.CONNECT_TIMEOUT_MILLIS + "). Env: WHARF_CONNECT_TIMEOUT.")
     Long connectTimeout;
 
     @Option(names = "--backend-timeout", defaultValue = "${env:WHARF_BACKEND_TIMEOUT}",
-            description = "Seconds to wait for a backend's answer (default: 30). Env: WHARF_BACKEND_TIMEOUT.")
+            description = "Seconds to wait for a backend's answer (default: " + BackendSettings.TIMEOUT_SECONDS + "). Env: WHARF_BACKEND_TIMEOUT.")
     Integer backendTimeout;
 
     @Option(names = "--client-timeout", defaultValue = "${env:WHARF_CLIENT_TIMEOUT}",
-            description = "Seconds to wait for a request head or the next part of a body (default: 30). Env: WHARF_CLIENT_TIMEOUT.")
+            description = "Seconds to wait for a request head or the next part of a body (default: " + ClientSettings.TIMEOUT_SECONDS + "). Env: WHARF_CLIENT_TIMEOUT.")
     Integer clientTimeout;
 
     @Option(names = "--trust-forwarded", defaultValue = "${env:WHARF_TRUST_FORWARDED}", arity = "0..1", fallbackValue = "true",
@@ -142,7 +148,7 @@ public final class ProxyCommand implements Callable<Integer> {
     String dnsIp;
 
     @Option(names = "--shutdown-grace", defaultValue = "${env:WHARF_SHUTDOWN_GRACE}",
-            description = "Seconds in-flight requests get to finish on SIGTERM (default: 30). Env: WHARF_SHUTDOWN_GRACE.")
+            description = "Seconds in-flight requests get to finish on SIGTERM (default: " + ProxySettings.SHUTDOWN_GRACE_SECONDS + "). Env: WHARF_SHUTDOWN_GRACE.")
     Integer shutdownGrace;
 
     public static void main(String[] args) {
@@ -174,36 +180,42 @@ public final class ProxyCommand implements Callable<Integer> {
     /** Merges command line and environment (already in the fields), config.json and the defaults. */
     ProxySettings settings() {
         HipacheConfig file = config == null ? emptyConfig() : Cli.option(spec, null, () -> readConfig(config));
-        String redis = first(redisUrl, file.driver(), "redis://127.0.0.1:6379");
+        String redis = first(redisUrl, file.driver(), StoreSettings.REDIS_URL);
         Cli.option(spec, "--redis-url", () -> RedisTarget.parse(redis));
         List<String> domains = first(xipDomains, null, LookupOrder.DEFAULT_XIP_DOMAINS);
         domains.forEach(domain -> Cli.option(spec, "--xip-domain", () -> Hosts.frontendHost(domain)));
         return new ProxySettings(
-                redis,
-                first(bind, file.httpBind(), List.of("0.0.0.0")),
-                port("--http-port", first(httpPort, file.httpPort(), 80)),
-                first(adminBind, null, "127.0.0.1"),
-                port("--admin-port", first(adminPort, null, 8081)),
-                domains,
-                Duration.ofMillis(positive("--cache-ttl", first(cacheTtl, null, 1000L))),
-                Duration.ofSeconds(positive("--dead-backend-ttl", first(deadBackendTtl, file.deadBackendTtl(), 30))),
-                atLeastZero("--retry-on-error", first(retryOnError, file.retryOnError(), 3)),
-                first(accessLog, file.accessLog(), "stdout"),
-                atLeastZero("--workers", first(workers, file.workers(), 0)),
-                positive("--max-sockets", first(maxSockets, file.maxSockets(), 100)),
-                Duration.ofMillis(positive("--connect-timeout", first(connectTimeout, null, 3000L))),
-                Duration.ofSeconds(positive("--backend-timeout", first(backendTimeout, file.tcpTimeout(), 30))),
-                Duration.ofSeconds(positive("--client-timeout", first(clientTimeout, null, 30))),
-                first(trustForwarded, null, false),
-                first(deadBackendOn500, file.deadBackendOn500(), false),
-                first(null, file.httpKeepAlive(), true),
-                Duration.ofSeconds(atLeastZero("--shutdown-grace", first(shutdownGrace, null, 30))),
-                port("--https-port", first(httpsPort, file.httpsPort(), 443)),
-                certDir,
-                first(redirectHttps, null, false),
-                defaultCertificate(file),
-                first(underscoresInHeaders, null, false),
-                dns());
+                new ListenerSettings(
+                        first(bind, file.httpBind(), List.of(ListenerSettings.BIND)),
+                        port("--http-port", first(httpPort, file.httpPort(), ListenerSettings.HTTP_PORT)),
+                        port("--https-port", first(httpsPort, file.httpsPort(), ListenerSettings.HTTPS_PORT)),
+                        certDir,
+                        defaultCertificate(file),
+                        first(redirectHttps, null, false),
+                        dns()),
+                new StoreSettings(redis, domains,
+                        Duration.ofMillis(positive("--cache-ttl", first(cacheTtl, null, StoreSettings.CACHE_TTL_MILLIS)))),
+                new BackendSettings(
+                        positive("--max-sockets", first(maxSockets, file.maxSockets(), BackendSettings.MAX_SOCKETS)),
+                        Duration.ofMillis(positive("--connect-timeout",
+                                first(connectTimeout, null, BackendSettings.CONNECT_TIMEOUT_MILLIS))),
+                        Duration.ofSeconds(positive("--backend-timeout",
+                                first(backendTimeout, file.tcpTimeout(), BackendSettings.TIMEOUT_SECONDS))),
+                        atLeastZero("--retry-on-error", first(retryOnError, file.retryOnError(), BackendSettings.RETRY_ON_ERROR)),
+                        Duration.ofSeconds(positive("--dead-backend-ttl",
+                                first(deadBackendTtl, file.deadBackendTtl(), BackendSettings.DEAD_TTL_SECONDS))),
+                        first(deadBackendOn500, file.deadBackendOn500(), false),
+                        first(null, file.httpKeepAlive(), true)),
+                new ClientSettings(
+                        Duration.ofSeconds(positive("--client-timeout", first(clientTimeout, null, ClientSettings.TIMEOUT_SECONDS))),
+                        first(trustForwarded, null, false),
+                        first(underscoresInHeaders, null, false),
+                        first(accessLog, file.accessLog(), ClientSettings.ACCESS_LOG)),
+                new AdminSettings(first(adminBind, null, AdminSettings.BIND),
+                        port("--admin-port", first(adminPort, null, AdminSettings.PORT))),
+                atLeastZero("--workers", first(workers, file.workers(), ProxySettings.WORKERS)),
+                Duration.ofSeconds(atLeastZero("--shutdown-grace",
+                        first(shutdownGrace, null, ProxySettings.SHUTDOWN_GRACE_SECONDS))));
     }
 
     private static HipacheConfig readConfig(Path path) {

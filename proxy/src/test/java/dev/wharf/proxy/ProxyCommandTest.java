@@ -1,5 +1,7 @@
 package dev.wharf.proxy;
 
+import dev.wharf.proxy.config.ProxySettings;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -28,19 +30,19 @@ class ProxyCommandTest {
     @Test
     void usesTheDocumentedDefaults() {
         ProxySettings s = settings();
-        assertThat(s.redisUrl()).isEqualTo("redis://127.0.0.1:6379");
-        assertThat(s.bind()).containsExactly("0.0.0.0");
-        assertThat(s.httpPort()).isEqualTo(80);
-        assertThat(s.adminPort()).isEqualTo(8081);
-        assertThat(s.adminBind()).isEqualTo("127.0.0.1");
-        assertThat(s.xipDomains()).containsExactly("xip.io", "nip.io", "sslip.io");
-        assertThat(s.cacheTtl()).isEqualTo(Duration.ofMillis(1000));
-        assertThat(s.deadBackendTtl()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(s.retryOnError()).isEqualTo(3);
-        assertThat(s.accessLog()).isEqualTo("stdout");
-        assertThat(s.trustForwarded()).isFalse();
-        assertThat(s.httpsPort()).isEqualTo(443);
-        assertThat(s.certDir()).isNull();
+        assertThat(s.store().redisUrl()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(s.listeners().bind()).containsExactly("0.0.0.0");
+        assertThat(s.listeners().httpPort()).isEqualTo(80);
+        assertThat(s.admin().port()).isEqualTo(8081);
+        assertThat(s.admin().bind()).isEqualTo("127.0.0.1");
+        assertThat(s.store().xipDomains()).containsExactly("xip.io", "nip.io", "sslip.io");
+        assertThat(s.store().cacheTtl()).isEqualTo(Duration.ofMillis(1000));
+        assertThat(s.backends().deadTtl()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(s.backends().retryOnError()).isEqualTo(3);
+        assertThat(s.clients().accessLog()).isEqualTo("stdout");
+        assertThat(s.clients().trustForwarded()).isFalse();
+        assertThat(s.listeners().httpsPort()).isEqualTo(443);
+        assertThat(s.listeners().certDir()).isNull();
     }
 
     @Test
@@ -56,21 +58,21 @@ class ProxyCommandTest {
 
         ProxySettings fromFile = settings("--config", config.toString());
         assertThat(fromFile.workers()).isEqualTo(4);
-        assertThat(fromFile.maxSockets()).isEqualTo(7);
-        assertThat(fromFile.deadBackendTtl()).isEqualTo(Duration.ofSeconds(12));
-        assertThat(fromFile.backendTimeout()).isEqualTo(Duration.ofSeconds(9));
-        assertThat(fromFile.retryOnError()).isEqualTo(1);
-        assertThat(fromFile.accessLog()).isEqualTo("/tmp/access.log");
-        assertThat(fromFile.deadBackendOn500()).isTrue();
-        assertThat(fromFile.httpPort()).isEqualTo(8080);
-        assertThat(fromFile.bind()).isEqualTo(List.of("127.0.0.1", "::1"));
-        assertThat(fromFile.redisUrl()).isEqualTo("redis://redis:6380/1#hip-");
+        assertThat(fromFile.backends().maxSockets()).isEqualTo(7);
+        assertThat(fromFile.backends().deadTtl()).isEqualTo(Duration.ofSeconds(12));
+        assertThat(fromFile.backends().timeout()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(fromFile.backends().retryOnError()).isEqualTo(1);
+        assertThat(fromFile.clients().accessLog()).isEqualTo("/tmp/access.log");
+        assertThat(fromFile.backends().deadOn500()).isTrue();
+        assertThat(fromFile.listeners().httpPort()).isEqualTo(8080);
+        assertThat(fromFile.listeners().bind()).isEqualTo(List.of("127.0.0.1", "::1"));
+        assertThat(fromFile.store().redisUrl()).isEqualTo("redis://redis:6380/1#hip-");
 
         ProxySettings overridden = settings("--config", config.toString(), "--http-port", "9090", "--retry-on-error", "5",
                 "--redis-url", "redis://other:6379");
-        assertThat(overridden.httpPort()).isEqualTo(9090);
-        assertThat(overridden.retryOnError()).isEqualTo(5);
-        assertThat(overridden.redisUrl()).isEqualTo("redis://other:6379");
+        assertThat(overridden.listeners().httpPort()).isEqualTo(9090);
+        assertThat(overridden.backends().retryOnError()).isEqualTo(5);
+        assertThat(overridden.store().redisUrl()).isEqualTo("redis://other:6379");
         assertThat(overridden.workers()).isEqualTo(4);
     }
 
@@ -86,12 +88,12 @@ class ProxyCommandTest {
 
     @Test
     void takesDnsZonesAndRefusesAnIncompleteDnsSetup() {
-        assertThat(settings().dns().enabled()).isFalse();
+        assertThat(settings().listeners().dns().enabled()).isFalse();
         ProxySettings dns = settings("--dns-port", "5353", "--dns-zone", "Wharf.Example.com.", "--dns-zone", "x.test",
                 "--dns-ip", "203.0.113.7");
-        assertThat(dns.dns().port()).isEqualTo(5353);
-        assertThat(dns.dns().zones()).containsExactly("wharf.example.com", "x.test");
-        assertThat(dns.dns().ip()).isEqualTo("203.0.113.7");
+        assertThat(dns.listeners().dns().port()).isEqualTo(5353);
+        assertThat(dns.listeners().dns().zones()).containsExactly("wharf.example.com", "x.test");
+        assertThat(dns.listeners().dns().ip()).isEqualTo("203.0.113.7");
         assertThat(run("--dns-port", "53", "--dns-ip", "10.0.0.1")).isEqualTo("wharf-proxy: --dns-port needs at least one --dns-zone (see --help)");
         assertThat(run("--dns-port", "53", "--dns-zone", "w.test")).isEqualTo("wharf-proxy: --dns-port needs --dns-ip (the address of this host) (see --help)");
         assertThat(run("--dns-port", "53", "--dns-zone", "w.test", "--dns-ip", "10.0.0")).isEqualTo("wharf-proxy: --dns-ip: '10.0.0' is not an IPv4 address (see --help)");

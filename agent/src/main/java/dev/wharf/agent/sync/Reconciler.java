@@ -1,6 +1,6 @@
 package dev.wharf.agent.sync;
 
-import dev.wharf.agent.AgentMetrics;
+import dev.wharf.agent.metrics.AgentMetrics;
 import dev.wharf.agent.docker.ContainerSnapshot;
 import dev.wharf.agent.docker.DockerEngine;
 import dev.wharf.agent.routing.Decision;

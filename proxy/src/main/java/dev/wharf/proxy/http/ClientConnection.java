@@ -101,7 +101,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void read() {
-        readTimer.arm(shared.settings.clientTimeout().toNanos());
+        readTimer.arm(shared.clients.timeout().toNanos());
         ctx.read();
     }
 
@@ -213,7 +213,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     void armResponseTimer() {
-        responseTimer.arm(shared.settings.backendTimeout().toNanos());
+        responseTimer.arm(shared.backendSettings.timeout().toNanos());
     }
 
     void disarmResponseTimer() {

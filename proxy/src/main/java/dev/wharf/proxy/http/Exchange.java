@@ -85,7 +85,7 @@ final class Exchange implements BackendListener {
         // A head that failed to decode may carry any Content-Length: it is answered and closed, body or not.
         this.hasBody = request.decoderResult().isFailure()
                 || HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
-        this.retriesLeft = shared.settings.retryOnError();
+        this.retriesLeft = shared.backendSettings.retryOnError();
     }
 
     // ---- The head ----
@@ -97,7 +97,7 @@ final class Exchange implements BackendListener {
             return;
         }
         try {
-            RequestRules.check(request, shared.settings.underscoresInHeaders());
+            RequestRules.check(request, shared.clients.underscoresInHeaders());
             host = RequestRules.routingHost(request);
         } catch (RequestRules.Refusal refused) {
             respond(refused.status(), refused.getMessage(), true); // every 400 closes, as nginx does
@@ -107,14 +107,14 @@ final class Exchange implements BackendListener {
             respond(HttpResponseStatus.OK, null, false);
             return;
         }
-        if (shared.settings.redirectHttps() && connection.scheme().equals("http")) {
+        if (shared.redirectHttps && connection.scheme().equals("http")) {
             respond(Responses.redirect(ctx.alloc(), "https://" + host + request.uri(), closeAfterLocalAnswer(false)));
             return;
         }
         upgrade = request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
         ForwardedHeaders.forRequest(request.headers(), connection.clientIp(), connection.scheme(),
-                connection.localPort(), shared.settings.trustForwarded(), upgrade);
+                connection.localPort(), shared.clients.trustForwarded(), upgrade);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         CompletableFuture<ResolvedRoute> lookup = shared.routes.resolve(host);
         shared.metrics.cacheLookup(lookup.isDone());
@@ -327,7 +327,7 @@ final class Exchange implements BackendListener {
             keepAlive = false;
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        if (code >= 500 && shared.settings.deadBackendOn500()) {
+        if (code >= 500 && shared.backendSettings.deadOn500()) {
             shared.dead.mark(route, backend, "answered " + code);
         }
         lastClientWrite = ctx.write(response);
@@ -439,7 +439,7 @@ final class Exchange implements BackendListener {
         if (lease == null || responseStarted || state == State.DONE || state == State.SWITCHING) {
             return;
         }
-        shared.dead.mark(route, backend, "no response within " + shared.settings.backendTimeout().toSeconds() + " s");
+        shared.dead.mark(route, backend, "no response within " + shared.backendSettings.timeout().toSeconds() + " s");
         releaseBackend(false);
         respond(HttpResponseStatus.GATEWAY_TIMEOUT, "backend " + backend.url() + " did not answer in time", !requestSent);
     }
@@ -510,7 +510,7 @@ final class Exchange implements BackendListener {
         }
         state = State.DONE;
         logAccess();
-        releaseBackend(shared.settings.backendKeepAlive() && backendKeepAlive && requestSent && responseEnded);
+        releaseBackend(shared.backendSettings.keepAlive() && backendKeepAlive && requestSent && responseEnded);
         connection.exchangeDone(this, keepAlive);
     }
 

@@ -1,6 +1,7 @@
 package dev.wharf.proxy.http;
 
-import dev.wharf.proxy.ProxySettings;
+import dev.wharf.proxy.config.BackendSettings;
+import dev.wharf.proxy.config.ClientSettings;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.Backends;
 import dev.wharf.proxy.route.DeadBackends;
@@ -10,12 +11,14 @@ import dev.wharf.route.BackendUrl;
 import java.util.function.Predicate;
 
 /**
- * What every client connection shares: settings, the route cache, dead marks, backend connections, the access log,
+ * What every client connection shares: client and backend settings, the route cache, dead marks, backend connections, the access log,
  * metrics, and whether the proxy is draining for shutdown.
  */
 public final class ProxyContext {
 
-    final ProxySettings settings;
+    final ClientSettings clients;
+    final BackendSettings backendSettings;
+    final boolean redirectHttps;
     final RouteCache routes;
     final DeadBackends dead;
     /** {@code dead::isDead}, made once rather than per request. */
@@ -25,9 +28,11 @@ public final class ProxyContext {
     final ProxyMetrics metrics;
     private volatile boolean draining;
 
-    public ProxyContext(ProxySettings settings, RouteCache routes, DeadBackends dead, Backends backends,
+    public ProxyContext(ClientSettings clients, BackendSettings backendSettings, boolean redirectHttps, RouteCache routes, DeadBackends dead, Backends backends,
                         AccessLog accessLog, ProxyMetrics metrics) {
-        this.settings = settings;
+        this.clients = clients;
+        this.backendSettings = backendSettings;
+        this.redirectHttps = redirectHttps;
         this.routes = routes;
         this.dead = dead;
         this.deadHere = dead::isDead;

@@ -1,6 +1,6 @@
 package dev.wharf.proxy.http;
 
-import dev.wharf.proxy.ProxySettings;
+import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
@@ -301,7 +301,7 @@ class ExchangeTest {
         }, Duration.ofSeconds(30), metrics);
         ProxyContext context;
         try {
-            context = new ProxyContext(settings, cache, dead, backends, AccessLog.open("off"), metrics);
+            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, AccessLog.open("off"), metrics);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

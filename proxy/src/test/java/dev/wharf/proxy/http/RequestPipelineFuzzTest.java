@@ -2,6 +2,7 @@ package dev.wharf.proxy.http;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.BackendPools;
 import dev.wharf.proxy.route.DeadBackends;
@@ -38,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RequestPipelineFuzzTest {
 
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
+    private static final ProxySettings DEFAULTS = TestProxy.defaults("redis://127.0.0.1:1");
     private static final ProxyContext CONTEXT = context();
     private static final ProxyInitializer INITIALIZER = new ProxyInitializer(CONTEXT,
             new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
@@ -48,7 +50,7 @@ class RequestPipelineFuzzTest {
         ProxyMetrics metrics = new ProxyMetrics();
         try {
             // Dead marks and pools are never reached: no host has a route.
-            return new ProxyContext(TestProxy.defaults("redis://127.0.0.1:1"), routes,
+            return new ProxyContext(DEFAULTS.clients(), DEFAULTS.backends(), false, routes,
                     new DeadBackends(null, Duration.ofSeconds(1), metrics),
                     new BackendPools(NioSocketChannel.class, 1, Duration.ofSeconds(1)), AccessLog.open("off"), metrics);
         } catch (IOException e) {

@@ -1,7 +1,12 @@
 package dev.wharf.proxy.support;
 
 import dev.wharf.proxy.ProxyServer;
-import dev.wharf.proxy.ProxySettings;
+import dev.wharf.proxy.config.AdminSettings;
+import dev.wharf.proxy.config.BackendSettings;
+import dev.wharf.proxy.config.ClientSettings;
+import dev.wharf.proxy.config.ListenerSettings;
+import dev.wharf.proxy.config.ProxySettings;
+import dev.wharf.proxy.config.StoreSettings;
 import dev.wharf.proxy.dns.DnsSettings;
 import dev.wharf.route.LookupOrder;
 import io.lettuce.core.RedisClient;
@@ -37,10 +42,13 @@ public final class TestProxy implements AutoCloseable {
     }
 
     public static ProxySettings defaults(String redisUrlWithPrefix) {
-        return new ProxySettings(redisUrlWithPrefix, List.of("127.0.0.1"), 0, "127.0.0.1", 0,
-                LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1), Duration.ofSeconds(30), 3, "off", 2, 100,
-                Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(10), false, false, true,
-                Duration.ofSeconds(5), 0, null, false, null, false, DnsSettings.OFF);
+        return new ProxySettings(
+                new ListenerSettings(List.of("127.0.0.1"), 0, 0, null, null, false, DnsSettings.OFF),
+                new StoreSettings(redisUrlWithPrefix, LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1)),
+                new BackendSettings(100, Duration.ofSeconds(2), Duration.ofSeconds(10), 3, Duration.ofSeconds(30), false, true),
+                new ClientSettings(Duration.ofSeconds(10), false, false, "off"),
+                new AdminSettings("127.0.0.1", 0),
+                2, Duration.ofSeconds(5));
     }
 
     public static TestProxy start(String redisUrl) {

@@ -1,5 +1,6 @@
-package dev.wharf.agent;
+package dev.wharf.agent.metrics;
 
+import dev.wharf.agent.metrics.AgentMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -26,11 +27,11 @@ public final class AgentMetrics {
         return registry;
     }
 
-    void event() {
+    public void event() {
         events.increment();
     }
 
-    void reconciled(boolean ok) {
+    public void reconciled(boolean ok) {
         (ok ? reconciles : failedSyncs).increment();
     }
 
@@ -42,7 +43,7 @@ public final class AgentMetrics {
         removed.increment();
     }
 
-    void state(String name, String description, BooleanSupplier up) {
+    public void state(String name, String description, BooleanSupplier up) {
         Gauge.builder(name, () -> up.getAsBoolean() ? 1 : 0).description(description).register(registry);
     }
 }
