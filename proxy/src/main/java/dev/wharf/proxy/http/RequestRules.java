@@ -39,6 +39,7 @@ import java.util.Map;
  *   <li>exactly one Host; Content-Length only digits; no Transfer-Encoding in an HTTP/1.0 request.</li>
  *   <li>{@code Proxy} is dropped (httpoxy: CGI backends read it as {@code HTTP_PROXY}).</li>
  * </ul>
+ * Over 250 lines because it is the whole rule book in one place, pure and table-tested.
  */
 public final class RequestRules {
 

@@ -41,6 +41,9 @@ import java.util.stream.Stream;
  * {@code default.crt} for everything else, or a self-signed certificate generated at start when there is none.
  * Files that cannot be used are reported (one error naming the file) and skipped; the rest keep working.
  * The directory is watched: a file added or replaced takes effect without a restart.
+ *
+ * <p>Over 250 lines because loading, matching and watching share one index of names; ACME (issue "automatic
+ * HTTPS") is the time to split the watcher out.
  */
 public final class Certificates implements Mapping<String, SslContext>, AutoCloseable {
 
