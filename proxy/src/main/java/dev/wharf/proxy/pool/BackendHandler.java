@@ -2,12 +2,11 @@ package dev.wharf.proxy.pool;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * Last handler of a backend connection: hands what it reads to the exchange attached to it. A pooled
- * connection with no exchange that reads something or goes idle is closed.
+ * connection with no exchange that reads something is closed (the backend closing it, or stray bytes).
  */
 public final class BackendHandler extends ChannelInboundHandlerAdapter {
 
@@ -54,15 +53,6 @@ public final class BackendHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
         if (current != null) {
             current.backendClosed(cause);
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && listener == null) {
-            ctx.close();
-        } else {
-            ctx.fireUserEventTriggered(event);
         }
     }
 }

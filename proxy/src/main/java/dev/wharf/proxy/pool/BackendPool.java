@@ -12,7 +12,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -26,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * Keep-alive connections to backends for one event loop. Every method runs on that loop (the client
  * connections it serves live there too), which is why nothing here is locked or volatile.
  * At most {@code maxSockets} connections per backend are open; further requests wait for one to free up,
- * for at most the connect timeout.
+ * for at most the connect timeout. Idle connections are closed after {@link #IDLE_SECONDS} by one sweep per
+ * pool, not a timer per connection (an {@code IdleStateHandler} would hook every read and write).
  */
 final class BackendPool {
 
@@ -41,7 +41,23 @@ final class BackendPool {
     private final Map<BackendUrl, Slot> slots = new ConcurrentHashMap<>();
 
     /** An open connection and the handler that hands its reads to the exchange holding it. */
-    private record Pooled(Channel channel, BackendHandler handler) {
+    private static final class Pooled {
+        final Channel channel;
+        final BackendHandler handler;
+        long idleSince;
+
+        Pooled(Channel channel, BackendHandler handler) {
+            this.channel = channel;
+            this.handler = handler;
+        }
+
+        Channel channel() {
+            return channel;
+        }
+
+        BackendHandler handler() {
+            return handler;
+        }
     }
 
     private static final class Slot {
@@ -60,6 +76,19 @@ final class BackendPool {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false);
+        loop.scheduleWithFixedDelay(this::closeIdle, IDLE_SECONDS, IDLE_SECONDS / 2, TimeUnit.SECONDS);
+    }
+
+    /** Closes what has been idle for {@link #IDLE_SECONDS}; the oldest idle connections are first in each queue. */
+    private void closeIdle() {
+        long now = System.nanoTime();
+        for (Slot slot : slots.values()) {
+            Pooled oldest;
+            while ((oldest = slot.idle.peekFirst()) != null && now - oldest.idleSince >= TimeUnit.SECONDS.toNanos(IDLE_SECONDS)) {
+                slot.idle.pollFirst();
+                oldest.channel().close();
+            }
+        }
     }
 
     /** The most recently used idle connection, else a new one (or a wait while the backend is at its limit). */
@@ -104,6 +133,7 @@ final class BackendPool {
                 return;
             }
         }
+        pooled.idleSince = System.nanoTime();
         slot.idle.addLast(pooled);
         // A read pending while idle is how a backend's close (or stray bytes) is noticed before reuse.
         pooled.channel().read();
@@ -118,8 +148,7 @@ final class BackendPool {
                 if (backend.scheme().equals("https")) {
                     ch.pipeline().addLast(tls.newHandler(ch.alloc(), backend.host(), backend.port()));
                 }
-                ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536),
-                        new IdleStateHandler(0, 0, IDLE_SECONDS), handler);
+                ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536), handler);
             }
         }).connect(backend.host(), backend.port()).addListener((ChannelFuture future) -> {
             if (future.isSuccess()) {
@@ -192,7 +221,6 @@ final class BackendPool {
             over = true;
             ChannelPipeline pipeline = pooled.channel().pipeline();
             pipeline.remove(HttpClientCodec.class);
-            pipeline.remove(IdleStateHandler.class);
             pooled.handler().detach();
             pipeline.replace(pooled.handler(), "relay", relay);
             return pooled.channel();
