@@ -142,7 +142,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         exchange = null;
         responseTimer.disarm();
         if (!keepAlive || shared.draining()) {
-            closeAfter(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
+            closeWhenFlushed();
         } else {
             drain();
         }
@@ -152,6 +152,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     void closeAfter(ChannelFuture lastWrite) {
         closed = true;
         lastWrite.addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Closes once everything written so far is out (the client gets all of a response cut short). */
+    void closeWhenFlushed() {
+        closeAfter(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
     void close() {

@@ -5,7 +5,6 @@ import dev.wharf.proxy.pool.BackendListener;
 import dev.wharf.proxy.pool.PoolBusyException;
 import dev.wharf.proxy.route.ResolvedRoute;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -142,13 +141,16 @@ final class Exchange implements BackendListener {
     // ---- Finding a backend ----
 
     private void connectNext() {
+        if (backend != null) {
+            // Picking again: the set of tried backends is only made when a request needs a second one.
+            tried = tried == null ? new BitSet() : tried;
+            tried.set(backend.index());
+        }
         ResolvedRoute.Backend next = route.pick(tried, shared.deadHere);
         if (next == null) {
             respond(HttpResponseStatus.BAD_GATEWAY, "no live backend for host " + host, false);
             return;
         }
-        tried = tried == null ? new BitSet() : tried;
-        tried.set(next.index());
         backend = next;
         acquire();
     }
@@ -418,7 +420,7 @@ final class Exchange implements BackendListener {
         if (state == State.SWITCHING || responseStarted) {
             // Mid-response or mid-switch: the client gets what was sent, then the connection closes.
             state = State.DONE;
-            connection.closeAfter(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
+            connection.closeWhenFlushed();
             return;
         }
         if (gone.reused() && bodyBytesSent == 0 && retriesLeft-- > 0) {

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 final class BackendPool {
 
     private static final int IDLE_SECONDS = 30;
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -49,14 +50,6 @@ final class BackendPool {
         Pooled(Channel channel, BackendHandler handler) {
             this.channel = channel;
             this.handler = handler;
-        }
-
-        Channel channel() {
-            return channel;
-        }
-
-        BackendHandler handler() {
-            return handler;
         }
     }
 
@@ -84,9 +77,9 @@ final class BackendPool {
         long now = System.nanoTime();
         for (Slot slot : slots.values()) {
             Pooled oldest;
-            while ((oldest = slot.idle.peekFirst()) != null && now - oldest.idleSince >= TimeUnit.SECONDS.toNanos(IDLE_SECONDS)) {
+            while ((oldest = slot.idle.peekFirst()) != null && now - oldest.idleSince >= IDLE_NANOS) {
                 slot.idle.pollFirst();
-                oldest.channel().close();
+                oldest.channel.close();
             }
         }
     }
@@ -96,7 +89,7 @@ final class BackendPool {
         Slot slot = slots.computeIfAbsent(backend, b -> new Slot());
         Pooled pooled;
         while ((pooled = slot.idle.pollLast()) != null) {
-            if (pooled.channel().isActive()) {
+            if (pooled.channel.isActive()) {
                 return loop.newSucceededFuture(new Lease(backend, pooled, true));
             }
         }
@@ -123,8 +116,8 @@ final class BackendPool {
     /** A connection back after an exchange: to a waiting request, else idle; one that cannot be reused is closed. */
     private void giveBack(BackendUrl backend, Pooled pooled, boolean reusable) {
         Slot slot = slots.get(backend);
-        if (!reusable || !pooled.channel().isActive() || slot == null) {
-            pooled.channel().close();
+        if (!reusable || !pooled.channel.isActive() || slot == null) {
+            pooled.channel.close();
             return;
         }
         Promise<BackendLease> waiter;
@@ -136,7 +129,7 @@ final class BackendPool {
         pooled.idleSince = System.nanoTime();
         slot.idle.addLast(pooled);
         // A read pending while idle is how a backend's close (or stray bytes) is noticed before reuse.
-        pooled.channel().read();
+        pooled.channel.read();
     }
 
     private void connect(BackendUrl backend, Slot slot, Promise<BackendLease> promise) {
@@ -194,7 +187,7 @@ final class BackendPool {
 
         @Override
         public Channel channel() {
-            return pooled.channel();
+            return pooled.channel;
         }
 
         @Override
@@ -204,14 +197,14 @@ final class BackendPool {
 
         @Override
         public void attach(BackendListener listener) {
-            pooled.handler().attach(listener);
+            pooled.handler.attach(listener);
         }
 
         @Override
         public void release(boolean reusable) {
             if (!over) {
                 over = true;
-                pooled.handler().detach();
+                pooled.handler.detach();
                 giveBack(backend, pooled, reusable);
             }
         }
@@ -219,11 +212,11 @@ final class BackendPool {
         @Override
         public Channel upgrade(ChannelHandler relay) {
             over = true;
-            ChannelPipeline pipeline = pooled.channel().pipeline();
+            ChannelPipeline pipeline = pooled.channel.pipeline();
             pipeline.remove(HttpClientCodec.class);
-            pooled.handler().detach();
-            pipeline.replace(pooled.handler(), "relay", relay);
-            return pooled.channel();
+            pooled.handler.detach();
+            pipeline.replace(pooled.handler, "relay", relay);
+            return pooled.channel;
         }
     }
 }
