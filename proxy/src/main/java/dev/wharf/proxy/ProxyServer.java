@@ -2,9 +2,11 @@ package dev.wharf.proxy;
 
 import dev.wharf.admin.AdminServer;
 import dev.wharf.proxy.admin.RouteListing;
-import dev.wharf.proxy.dns.DnsServer;
-import dev.wharf.proxy.dns.DnsZones;
+import dev.wharf.proxy.config.ListenerSettings;
 import dev.wharf.proxy.config.ProxySettings;
+import dev.wharf.proxy.dns.DnsServer;
+import dev.wharf.proxy.dns.DnsSettings;
+import dev.wharf.proxy.dns.DnsZones;
 import dev.wharf.proxy.http.AccessLog;
 import dev.wharf.proxy.http.ClientConnection;
 import dev.wharf.proxy.http.ProxyContext;
@@ -60,23 +62,25 @@ public final class ProxyServer implements AutoCloseable {
 
     private ProxyServer(ProxySettings settings) throws IOException {
         this.settings = settings;
+        ListenerSettings listen = settings.listeners();
         RedisTarget target = RedisTarget.parse(settings.store().redisUrl());
         this.redis = new RedisConnection(target);
         RouteStore store = new RouteStore(redis);
         // A zone this proxy answers DNS for is routed like any xip domain: app.10.1.2.3.<zone> → frontend:app.
         List<String> xipDomains = new ArrayList<>(settings.store().xipDomains());
-        settings.listeners().dns().zones().stream().filter(zone -> !xipDomains.contains(zone)).forEach(xipDomains::add);
+        listen.dns().zones().stream().filter(zone -> !xipDomains.contains(zone)).forEach(xipDomains::add);
         LookupOrder order = new LookupOrder(xipDomains);
         RouteCache routes = new RouteCache(store::lookup, order, xipDomains, settings.store().cacheTtl());
         this.metrics = new ProxyMetrics();
         this.jvmMetrics = metrics.bindJvm();
         this.accessLog = AccessLog.open(settings.clients().accessLog());
         Transport transport = Transport.best();
-        BackendPools pools = new BackendPools(transport.channel(), settings.backends().maxSockets(), settings.backends().connectTimeout());
+        BackendPools pools = new BackendPools(transport.channel(), settings.backends().maxSockets(),
+                settings.backends().connectTimeout());
         DeadBackends dead = new DeadBackends(store::markDead, settings.backends().deadTtl(), metrics);
         this.events = new RouteEvents(redis, routes, dead, metrics);
-        this.context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), routes, dead,
-                pools, accessLog, metrics);
+        this.context = new ProxyContext(settings.clients(), settings.backends(), listen.redirectHttps(), routes,
+                dead, pools, accessLog, metrics);
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
         metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);
         metrics.gauge("wharf.proxy.route.cache.size", "Hosts in the route cache", routes::size);
@@ -94,23 +98,25 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ProxyInitializer(context, clients));
-        for (String address : settings.listeners().bind()) {
-            Channel listener = bootstrap.bind(address, settings.listeners().httpPort()).syncUninterruptibly().channel();
+        for (String address : listen.bind()) {
+            Channel listener = bootstrap.bind(address, listen.httpPort()).syncUninterruptibly().channel();
             listeners.add(listener);
             log.info("listening for HTTP on {}", listener.localAddress());
         }
-        this.certificates = settings.listeners().httpsPort() == 0 ? null : Certificates.load(settings.listeners().certDir(), settings.listeners().defaultCertificate());
+        this.certificates = listen.httpsPort() == 0 ? null
+                : Certificates.load(listen.certDir(), listen.defaultCertificate());
         if (certificates != null) {
             ServerBootstrap tls = bootstrap.clone().childHandler(new ProxyInitializer(context, clients, certificates));
-            for (String address : settings.listeners().bind()) {
-                Channel listener = tls.bind(address, settings.listeners().httpsPort()).syncUninterruptibly().channel();
+            for (String address : listen.bind()) {
+                Channel listener = tls.bind(address, listen.httpsPort()).syncUninterruptibly().channel();
                 httpsListeners.add(listener);
                 log.info("listening for HTTPS on {}", listener.localAddress());
             }
         }
-        this.dns = settings.listeners().dns().enabled()
-                ? new DnsServer(new DnsZones(settings.listeners().dns().zones(), settings.listeners().dns().ip()), metrics, settings.listeners().bind(),
-                        settings.listeners().dns().port(), workers, transport.datagramChannel(), transport.serverChannel())
+        DnsSettings dnsSettings = listen.dns();
+        this.dns = dnsSettings.enabled()
+                ? new DnsServer(new DnsZones(dnsSettings.zones(), dnsSettings.ip()), metrics, listen.bind(),
+                        dnsSettings.port(), workers, transport.datagramChannel(), transport.serverChannel())
                 : null;
         this.admin = settings.admin().port() == 0 ? null
                 : new AdminServer(settings.admin().bind(), settings.admin().port(), this::healthy, this::ready, metrics.registry());
