@@ -17,6 +17,16 @@ public record RouteKeys(String prefix) {
         return prefix + "dead:" + host;
     }
 
+    /** SET of the path prefixes that have a {@code frontend:<host><path>} list (SPEC §6). */
+    public String paths(String host) {
+        return prefix + "wharf:paths:" + host;
+    }
+
+    /** HASH of one route's options; {@code route} is {@code <host>} or {@code <host><path>} (SPEC §6). */
+    public String options(String route) {
+        return prefix + "wharf:options:" + route;
+    }
+
     /** Channel on which every change to a {@code frontend:} list is announced with the host. */
     public String routesChannel() {
         return prefix + "wharf:routes";

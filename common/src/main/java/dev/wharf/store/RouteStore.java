@@ -4,16 +4,19 @@ import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Candidate;
 import dev.wharf.route.Frontend;
 import dev.wharf.route.LookupRule;
+import dev.wharf.route.RoutePaths;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -27,7 +30,7 @@ import java.util.function.Function;
 public final class RouteStore implements AutoCloseable {
 
     private static final LuaScript LOOKUP = LuaScript.load("lookup.lua", ScriptOutputType.MULTI);
-    private static final LuaScript ADD_BACKEND = LuaScript.load("add-backend.lua", ScriptOutputType.INTEGER);
+    private static final LuaScript ADD_BACKEND = LuaScript.load("add-backend.lua", ScriptOutputType.MULTI);
     private static final LuaScript REMOVE_BACKEND = LuaScript.load("remove-backend.lua", ScriptOutputType.INTEGER);
     private static final LuaScript MARK_DEAD = LuaScript.load("mark-dead.lua", ScriptOutputType.INTEGER);
 
@@ -48,32 +51,72 @@ public final class RouteStore implements AutoCloseable {
     }
 
     /**
-     * The first non-empty frontend among the candidates, in order, with the dead marks of the request host
-     * (Hipache keys {@code dead:} by the host the client asked for, not by the frontend that matched).
+     * The routes of the first candidate that has any, in lookup order: its whole-host frontend and its path
+     * routes, each with the dead marks of the request host (Hipache keys {@code dead:} by the host the client
+     * asked for, not by the frontend that matched) and its options. Empty when no candidate has a route.
      */
-    public CompletionStage<Optional<Frontend>> lookup(String requestHost, List<Candidate> candidates) {
-        String[] scriptKeys = new String[candidates.size() + 1];
+    public CompletionStage<List<Frontend>> lookup(String requestHost, List<Candidate> candidates) {
+        String[] args = new String[candidates.size() + 5];
+        args[0] = keys.frontend("");
+        args[1] = keys.dead("");
+        args[2] = keys.paths("");
+        args[3] = keys.options("");
+        args[4] = requestHost;
         for (int i = 0; i < candidates.size(); i++) {
-            scriptKeys[i] = keys.frontend(candidates.get(i).frontend());
+            args[i + 5] = candidates.get(i).frontend();
         }
-        scriptKeys[candidates.size()] = keys.dead(requestHost);
-        return call(r -> LOOKUP.<List<Object>>run(r, scriptKeys))
-                .thenApply(reply -> toFrontend(reply, candidates));
+        return call(r -> LOOKUP.<List<Object>>run(r, new String[0], args))
+                .thenApply(reply -> toFrontends(reply, candidates));
     }
 
-    /** The frontend stored under exactly this host, with the dead marks of that host. */
+    /** The whole-host route stored under exactly this host, with the dead marks of that host. */
     public CompletionStage<Optional<Frontend>> read(String host) {
-        return lookup(host, List.of(new Candidate(host, LookupRule.EXACT)));
+        return read(host, RoutePaths.WHOLE_HOST);
     }
 
-    /** Appends a backend, creating the list with the identifier; true when the list changed. */
+    /** The route stored under exactly this host and path, with the dead marks of that host. */
+    public CompletionStage<Optional<Frontend>> read(String host, String path) {
+        return lookup(host, List.of(new Candidate(host, LookupRule.EXACT)))
+                .thenApply(found -> found.stream().filter(f -> f.path().equals(path)).findFirst());
+    }
+
+    /** What adding a backend did. */
+    public record Added(boolean changed, boolean optionsConflict) {
+    }
+
+    /**
+     * Appends a backend to the route {@code frontend:<host><path>}, creating it with the identifier, the path in
+     * {@code wharf:paths:<host>} and the options. The options are the route's first backend's: this call writes
+     * them only when its backend is first, and otherwise reports whether they differ.
+     */
+    public CompletionStage<Added> addBackend(String host, String path, String identifier, BackendUrl backend,
+                                             Map<String, String> options) {
+        List<String> args = new ArrayList<>(List.of(identifier, backend.toString(), keys.routesChannel(), host, path));
+        new TreeMap<>(options).forEach((field, value) -> {
+            args.add(field);
+            args.add(value);
+        });
+        return call(r -> ADD_BACKEND.<List<Long>>run(r, routeKeys(host, path), args.toArray(String[]::new)))
+                .thenApply(reply -> new Added(reply.get(0) == 1L, reply.get(1) == 1L));
+    }
+
+    /** Appends a backend to a whole-host route without options; true when the list changed. */
     public CompletionStage<Boolean> addBackend(String host, String identifier, BackendUrl backend) {
-        return change(ADD_BACKEND, host, identifier, backend.toString(), keys.routesChannel(), host);
+        return addBackend(host, RoutePaths.WHOLE_HOST, identifier, backend, Map.of()).thenApply(Added::changed);
     }
 
-    /** Removes a backend, deleting the key when it was the last; true when the list changed. */
+    /** Removes a backend; when it was the last, the route goes with its options and path. True when it changed. */
+    public CompletionStage<Boolean> removeBackend(String host, String path, BackendUrl backend) {
+        return call(r -> REMOVE_BACKEND.<Long>run(r, routeKeys(host, path), backend.toString(), keys.routesChannel(),
+                host, path)).thenApply(changed -> changed == 1L);
+    }
+
     public CompletionStage<Boolean> removeBackend(String host, BackendUrl backend) {
-        return change(REMOVE_BACKEND, host, backend.toString(), keys.routesChannel(), host);
+        return removeBackend(host, RoutePaths.WHOLE_HOST, backend);
+    }
+
+    private String[] routeKeys(String host, String path) {
+        return new String[]{keys.frontend(host + path), keys.dead(host + path), keys.options(host + path), keys.paths(host)};
     }
 
     /**
@@ -83,7 +126,8 @@ public final class RouteStore implements AutoCloseable {
      * The mark is written only while that index of the frontend still holds {@code backendUrl}: a backend
      * removed meanwhile must not black out the one that took its place.
      *
-     * @param frontendHost the frontend that matched (its list holds the index)
+     * @param requestHost  the request host, with the route's path for a path route ({@code dead:<host><path>})
+     * @param frontendHost the frontend that matched, with the route's path (its list holds the index)
      * @param index        0-based index among the backends (list position − 1)
      * @param listLength   number of backends in the frontend
      * @return true when the mark was written, false when the index no longer holds that backend
@@ -97,33 +141,42 @@ public final class RouteStore implements AutoCloseable {
                 .thenApply(written -> written == 1L);
     }
 
-    private CompletionStage<Boolean> change(LuaScript script, String host, String... args) {
-        String[] scriptKeys = {keys.frontend(host), keys.dead(host)};
-        return call(r -> script.<Long>run(r, scriptKeys, args)).thenApply(changed -> changed == 1L);
-    }
-
     private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) {
         return redis.async().thenCompose(command);
     }
 
     @SuppressWarnings("unchecked")
-    private static Optional<Frontend> toFrontend(List<Object> reply, List<Candidate> candidates) {
+    private static List<Frontend> toFrontends(List<Object> reply, List<Candidate> candidates) {
         int position = ((Long) reply.get(0)).intValue();
         if (position == 0) {
-            return Optional.empty();
+            return List.of();
         }
-        List<String> list = (List<String>) reply.get(1);
-        List<String> deadMembers = (List<String>) reply.get(2);
+        String host = candidates.get(position - 1).frontend();
+        List<Frontend> frontends = new ArrayList<>(reply.size() - 1);
+        for (Object item : reply.subList(1, reply.size())) {
+            List<Object> route = (List<Object>) item;
+            List<String> list = (List<String>) route.get(1);
+            List<String> options = (List<String>) route.get(3);
+            Map<String, String> fields = new HashMap<>();
+            for (int i = 0; i + 1 < options.size(); i += 2) {
+                fields.put(options.get(i), options.get(i + 1));
+            }
+            frontends.add(new Frontend(host, (String) route.get(0), list.get(0), list.subList(1, list.size()),
+                    deadIndexes((List<String>) route.get(2)), fields));
+        }
+        return frontends;
+    }
+
+    private static Set<Integer> deadIndexes(List<String> members) {
         Set<Integer> dead = new HashSet<>();
-        for (String member : deadMembers) {
+        for (String member : members) {
             try {
                 dead.add(Integer.parseInt(member.trim()));
             } catch (NumberFormatException ignored) {
                 // A hand-written mark that is not an index cannot point at a backend.
             }
         }
-        String host = candidates.get(position - 1).frontend();
-        return Optional.of(new Frontend(host, list.get(0), list.subList(1, list.size()), dead));
+        return dead;
     }
 
     @Override

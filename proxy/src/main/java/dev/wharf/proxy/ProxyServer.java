@@ -15,6 +15,7 @@ import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.BackendPools;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
+import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.proxy.route.RouteEvents;
 import dev.wharf.proxy.tls.Certificates;
 import dev.wharf.route.LookupOrder;
@@ -59,6 +60,7 @@ public final class ProxyServer implements AutoCloseable {
     private final List<Channel> httpsListeners = new ArrayList<>();
     private final Certificates certificates;
     private final DnsServer dns;
+    private final BasicAuth auth;
 
     private ProxyServer(ProxySettings settings) throws IOException {
         this.settings = settings;
@@ -79,8 +81,10 @@ public final class ProxyServer implements AutoCloseable {
                 settings.backends().connectTimeout());
         DeadBackends dead = new DeadBackends(store::markDead, settings.backends().deadTtl(), metrics);
         this.events = new RouteEvents(redis, routes, dead, metrics);
+        // bcrypt is CPU work by design: at most half the cores, so proxying goes on during a flood of guesses.
+        this.auth = new BasicAuth(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         this.context = new ProxyContext(settings.clients(), settings.backends(), listen.redirectHttps(), routes,
-                dead, pools, accessLog, metrics);
+                dead, pools, auth, accessLog, metrics);
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
         metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);
         metrics.gauge("wharf.proxy.route.cache.size", "Hosts in the route cache", routes::size);
@@ -201,6 +205,7 @@ public final class ProxyServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         events.close();
+        auth.close();
         redis.close();
         accessLog.close();
         try {

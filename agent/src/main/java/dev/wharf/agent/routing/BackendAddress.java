@@ -18,33 +18,33 @@ final class BackendAddress {
     }
 
     /** The backend URL, adding notes about defaults to {@code warnings}; throws when no address can be used. */
-    static BackendUrl choose(ContainerSnapshot container, RoutingLabels labels, RoutingSettings settings,
-                             List<String> warnings) throws LabelException {
-        int port = port(container, labels, warnings);
+    static BackendUrl choose(ContainerSnapshot container, RoutingLabels.Spec route, RoutingLabels labels,
+                             RoutingSettings settings, List<String> warnings) throws LabelException {
+        int port = port(container, route, warnings);
         if (settings.advertiseIp().isPresent()) {
             String ip = settings.advertiseIp().get();
             if (container.hostNetwork()) {
-                return new BackendUrl(labels.scheme(), ip, port);
+                return new BackendUrl(route.scheme(), ip, port);
             }
             Integer hostPort = container.publishedPorts().get(port);
             if (hostPort == null) {
                 throw new LabelException("port " + port + "/tcp is not published on the host"
                         + " (published mode, --advertise-ip " + ip + "): publish it with -p");
             }
-            return new BackendUrl(labels.scheme(), ip, hostPort);
+            return new BackendUrl(route.scheme(), ip, hostPort);
         }
         if (container.hostNetwork()) {
             throw new LabelException("it uses host networking, which needs --advertise-ip (the host's address)");
         }
-        return new BackendUrl(labels.scheme(), ip(container, labels, settings, warnings), port);
+        return new BackendUrl(route.scheme(), ip(container, labels, settings, warnings), port);
     }
 
-    private static int port(ContainerSnapshot container, RoutingLabels labels, List<String> warnings)
+    private static int port(ContainerSnapshot container, RoutingLabels.Spec route, List<String> warnings)
             throws LabelException {
-        if (labels.port().isPresent()) {
-            int port = labels.port().getAsInt();
+        if (route.port().isPresent()) {
+            int port = route.port().getAsInt();
             if (!container.exposedPorts().isEmpty() && !container.exposedPorts().contains(port)) {
-                throw new LabelException(RoutingLabels.VIRTUAL_PORT, Integer.toString(port),
+                throw new LabelException(route.portLabel(), Integer.toString(port),
                         "is not an exposed port (exposed: " + sorted(container.exposedPorts()) + ")");
             }
             return port;
@@ -52,7 +52,7 @@ final class BackendAddress {
         if (container.exposedPorts().size() == 1) {
             return container.exposedPorts().iterator().next();
         }
-        warnings.add("no VIRTUAL_PORT and " + (container.exposedPorts().isEmpty() ? "no exposed port"
+        warnings.add("no " + route.portLabel() + " and " + (container.exposedPorts().isEmpty() ? "no exposed port"
                 : "several exposed ports " + sorted(container.exposedPorts())) + ": using port " + DEFAULT_PORT);
         return DEFAULT_PORT;
     }

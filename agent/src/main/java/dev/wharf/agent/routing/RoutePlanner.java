@@ -25,15 +25,18 @@ public final class RoutePlanner {
         List<String> warnings = new ArrayList<>();
         try {
             RoutingLabels labels = RoutingLabels.parse(container);
-            BackendUrl backend = BackendAddress.choose(container, labels, settings, warnings);
             Set<Route> routes = new LinkedHashSet<>();
-            for (String host : labels.hosts()) {
-                routes.add(new Route(host, backend));
-                if (Hosts.isShortName(host)) {
-                    settings.domains().forEach(domain -> routes.add(new Route(host + "." + domain, backend)));
+            for (RoutingLabels.Spec spec : labels.routes()) {
+                BackendUrl backend = BackendAddress.choose(container, spec, labels, settings, warnings);
+                for (String host : spec.hosts()) {
+                    routes.add(new Route(host, spec.path(), backend, spec.options()));
+                    if (Hosts.isShortName(host)) {
+                        settings.domains().forEach(domain ->
+                                routes.add(new Route(host + "." + domain, spec.path(), backend, spec.options())));
+                    }
                 }
             }
-            return new Decision(routes, warnings.stream().map(w -> describe(container, w)).toList());
+            return new Decision(routes, warnings.stream().distinct().map(w -> describe(container, w)).toList());
         } catch (LabelException e) {
             return Decision.skipped(describe(container, e.getMessage() + "; not routed"));
         }

@@ -1,43 +1,215 @@
 package dev.wharf.agent.routing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.wharf.agent.docker.ContainerSnapshot;
 import dev.wharf.route.Hosts;
 import dev.wharf.route.InvalidRouteException;
+import dev.wharf.route.RouteOptions;
+import dev.wharf.route.RoutePaths;
 
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The routing labels of one container, parsed and validated (SPEC §2). Each may also come from the
- * environment variable of the same name; the label wins.
+ * The routing labels of one container, parsed and validated (SPEC §2, §6). nginx-proxy's settings may also come
+ * from the environment variable of the same name; the label wins. A container has a default route
+ * ({@code VIRTUAL_HOST} with {@code VIRTUAL_PORT}, {@code VIRTUAL_PATH}...), or the routes of nginx-proxy's
+ * {@code VIRTUAL_HOST_MULTIPORTS} instead, plus any named routes {@code wharf.route.<name>.*}. Options
+ * ({@code wharf.auth}...) apply to every route of the container; {@code wharf.route.<name>.<option>} overrides.
  *
- * @param hosts   normalised {@code VIRTUAL_HOST} entries, in order, without duplicates
- * @param port    {@code VIRTUAL_PORT}, if set
- * @param scheme  {@code VIRTUAL_PROTO}: http or https
+ * @param routes  the container's routes, at least one
  * @param network {@code VIRTUAL_NETWORK}, if set
  */
-record RoutingLabels(Set<String> hosts, OptionalInt port, String scheme, Optional<String> network) {
+record RoutingLabels(List<Spec> routes, Optional<String> network) {
 
     static final String VIRTUAL_HOST = "VIRTUAL_HOST";
     static final String VIRTUAL_PORT = "VIRTUAL_PORT";
     static final String VIRTUAL_PROTO = "VIRTUAL_PROTO";
     static final String VIRTUAL_NETWORK = "VIRTUAL_NETWORK";
+    static final String VIRTUAL_PATH = "VIRTUAL_PATH";
+    static final String VIRTUAL_DEST = "VIRTUAL_DEST";
+    static final String VIRTUAL_HOST_MULTIPORTS = "VIRTUAL_HOST_MULTIPORTS";
     static final String ENABLE = "wharf.enable";
+    static final String PATH = "wharf.path";
+    static final String OPTION_PREFIX = "wharf.";
+    static final String ROUTE_PREFIX = "wharf.route.";
+    private static final Pattern NAMED = Pattern.compile("wharf\\.route\\.([A-Za-z0-9_-]{1,64})\\.([a-z-]+)");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    /** True when the container asks to be routed: it has VIRTUAL_HOST and did not opt out. */
+    /**
+     * One route of the container.
+     *
+     * @param source    what the route comes from, for messages: {@code VIRTUAL_HOST}, {@code wharf.route.api}...
+     * @param hosts     normalised hosts, in order, without duplicates
+     * @param port      the container port, if set
+     * @param portLabel the label that set the port, for messages
+     * @param scheme    http or https
+     * @param path      the path prefix, or {@code ""} for the whole host
+     * @param options   validated options in their stored form
+     */
+    record Spec(String source, Set<String> hosts, OptionalInt port, String portLabel, String scheme, String path,
+                Map<String, String> options) {
+    }
+
+    /** True when the container asks to be routed and did not opt out. */
     static boolean wanted(ContainerSnapshot container) {
-        return container.setting(VIRTUAL_HOST) != null && !"false".equalsIgnoreCase(container.labels().get(ENABLE));
+        if ("false".equalsIgnoreCase(container.labels().get(ENABLE))) {
+            return false;
+        }
+        return container.setting(VIRTUAL_HOST) != null || container.setting(VIRTUAL_HOST_MULTIPORTS) != null
+                || container.labels().keySet().stream().anyMatch(label -> label.startsWith(ROUTE_PREFIX));
     }
 
     static RoutingLabels parse(ContainerSnapshot container) throws LabelException {
-        return new RoutingLabels(hosts(container.setting(VIRTUAL_HOST)), port(container.setting(VIRTUAL_PORT)),
-                scheme(container.setting(VIRTUAL_PROTO)), network(container.setting(VIRTUAL_NETWORK)));
+        Map<String, String> options = options(container, OPTION_PREFIX);
+        String scheme = scheme(VIRTUAL_PROTO, container.setting(VIRTUAL_PROTO), "http");
+        List<Spec> routes = new ArrayList<>();
+        String virtualHost = container.setting(VIRTUAL_HOST);
+        if (container.setting(VIRTUAL_HOST_MULTIPORTS) != null) {
+            routes.addAll(multiports(container.setting(VIRTUAL_HOST_MULTIPORTS), scheme, options));
+        } else if (virtualHost != null) {
+            Map<String, String> own = new TreeMap<>(options);
+            String path = path(container.labels().containsKey(PATH) ? PATH : VIRTUAL_PATH,
+                    container.labels().getOrDefault(PATH, container.setting(VIRTUAL_PATH)));
+            dest(container.setting(VIRTUAL_DEST), own);
+            routes.add(new Spec(VIRTUAL_HOST, hosts(VIRTUAL_HOST, virtualHost), port(VIRTUAL_PORT, container.setting(VIRTUAL_PORT)),
+                    VIRTUAL_PORT, scheme, path, validated(own, OPTION_PREFIX)));
+        }
+        for (Map.Entry<String, Map<String, String>> named : named(container).entrySet()) {
+            routes.add(namedRoute(named.getKey(), named.getValue(), virtualHost, scheme, options));
+        }
+        if (routes.isEmpty()) {
+            throw new LabelException(VIRTUAL_HOST, "", "names no host");
+        }
+        return new RoutingLabels(List.copyOf(routes), network(container.setting(VIRTUAL_NETWORK)));
     }
 
-    private static Set<String> hosts(String value) throws LabelException {
+    /** {@code wharf.<option>} labels (or one route's {@code wharf.route.<name>.<option>}), unvalidated. */
+    private static Map<String, String> options(ContainerSnapshot container, String prefix) {
+        Map<String, String> options = new TreeMap<>();
+        for (String name : RouteOptions.NAMES) {
+            String value = container.labels().get(prefix + name);
+            if (value != null) {
+                options.put(name, value);
+            }
+        }
+        return options;
+    }
+
+    private static Map<String, String> validated(Map<String, String> options, String prefix) throws LabelException {
+        RouteOptions.Parsed parsed = RouteOptions.parse(options);
+        for (Map.Entry<String, String> problem : parsed.problems().entrySet()) {
+            throw new LabelException(prefix + problem.getKey(), options.get(problem.getKey()), problem.getValue());
+        }
+        return parsed.options().fields();
+    }
+
+    /** Labels {@code wharf.route.<name>.<key>} grouped by route name. */
+    private static Map<String, Map<String, String>> named(ContainerSnapshot container) throws LabelException {
+        Map<String, Map<String, String>> named = new TreeMap<>();
+        for (Map.Entry<String, String> label : container.labels().entrySet()) {
+            if (!label.getKey().startsWith(ROUTE_PREFIX)) {
+                continue;
+            }
+            Matcher m = NAMED.matcher(label.getKey());
+            if (!m.matches()) {
+                throw new LabelException(label.getKey(), label.getValue(),
+                        "is not wharf.route.<name>.<key> (name: letters, digits, _ or -)");
+            }
+            named.computeIfAbsent(m.group(1), n -> new TreeMap<>()).put(m.group(2), label.getValue());
+        }
+        return named;
+    }
+
+    private static Spec namedRoute(String name, Map<String, String> keys, String virtualHost, String scheme,
+                                   Map<String, String> inherited) throws LabelException {
+        String prefix = ROUTE_PREFIX + name + ".";
+        Map<String, String> options = new TreeMap<>(inherited);
+        for (Map.Entry<String, String> key : keys.entrySet()) {
+            switch (key.getKey()) {
+                case "host", "port", "path", "proto" -> { }
+                default -> {
+                    if (!RouteOptions.NAMES.contains(key.getKey())) {
+                        throw new LabelException(prefix + key.getKey(), key.getValue(), "is not a route setting (host, port,"
+                                + " path, proto, " + String.join(", ", RouteOptions.NAMES) + ")");
+                    }
+                    options.put(key.getKey(), key.getValue());
+                }
+            }
+        }
+        String host = keys.getOrDefault("host", virtualHost);
+        if (host == null) {
+            throw new LabelException(prefix + "host", "", "is missing (and there is no VIRTUAL_HOST to use)");
+        }
+        return new Spec(ROUTE_PREFIX + name, hosts(prefix + "host", host), port(prefix + "port", keys.get("port")),
+                prefix + "port", scheme(prefix + "proto", keys.get("proto"), scheme),
+                path(prefix + "path", keys.get("path")), validated(options, prefix));
+    }
+
+    /**
+     * nginx-proxy's {@code VIRTUAL_HOST_MULTIPORTS}: YAML or JSON, host to (nothing, or path to (nothing, or
+     * {@code port} and {@code dest})). It replaces VIRTUAL_HOST, VIRTUAL_PORT, VIRTUAL_PATH and VIRTUAL_DEST.
+     */
+    private static List<Spec> multiports(String value, String scheme, Map<String, String> options) throws LabelException {
+        JsonNode root;
+        try {
+            root = YAML.readTree(value);
+        } catch (Exception e) {
+            throw new LabelException(VIRTUAL_HOST_MULTIPORTS, value, "is not YAML or JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject() || root.isEmpty()) {
+            throw new LabelException(VIRTUAL_HOST_MULTIPORTS, value, "must map each host to its paths");
+        }
+        List<Spec> routes = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> hosts = root.fields(); hosts.hasNext(); ) {
+            Map.Entry<String, JsonNode> host = hosts.next();
+            Set<String> hostSet = hosts(VIRTUAL_HOST_MULTIPORTS, host.getKey());
+            JsonNode paths = host.getValue();
+            if (paths == null || paths.isNull() || paths.isEmpty()) {
+                routes.add(new Spec(VIRTUAL_HOST_MULTIPORTS, hostSet, OptionalInt.empty(), VIRTUAL_PORT, scheme,
+                        RoutePaths.WHOLE_HOST, validated(options, OPTION_PREFIX)));
+                continue;
+            }
+            if (!paths.isObject()) {
+                throw new LabelException(VIRTUAL_HOST_MULTIPORTS, value, "maps host " + host.getKey() + " to something other than paths");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> entries = paths.fields(); entries.hasNext(); ) {
+                Map.Entry<String, JsonNode> path = entries.next();
+                JsonNode settings = path.getValue();
+                Map<String, String> own = new TreeMap<>(options);
+                OptionalInt port = OptionalInt.empty();
+                if (settings != null && settings.isObject()) {
+                    if (settings.has("port")) {
+                        port = port(VIRTUAL_HOST_MULTIPORTS, settings.get("port").asText());
+                    }
+                    if (settings.has("dest")) {
+                        dest(settings.get("dest").asText(), own);
+                    }
+                }
+                routes.add(new Spec(VIRTUAL_HOST_MULTIPORTS, hostSet, port, VIRTUAL_HOST_MULTIPORTS, scheme,
+                        path(VIRTUAL_HOST_MULTIPORTS, path.getKey()), validated(own, OPTION_PREFIX)));
+            }
+        }
+        return routes;
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+
+    private static Set<String> hosts(String label, String value) throws LabelException {
         Set<String> hosts = new LinkedHashSet<>();
         for (String entry : value.split(",")) {
             if (entry.isBlank()) {
@@ -46,37 +218,56 @@ record RoutingLabels(Set<String> hosts, OptionalInt port, String scheme, Optiona
             try {
                 hosts.add(Hosts.frontendHost(entry));
             } catch (InvalidRouteException e) {
-                throw new LabelException(VIRTUAL_HOST, value, "is not valid: " + e.getMessage());
+                throw new LabelException(label, value, "is not valid: " + e.getMessage());
             }
         }
         if (hosts.isEmpty()) {
-            throw new LabelException(VIRTUAL_HOST, value, "names no host");
+            throw new LabelException(label, value, "names no host");
         }
         return hosts;
     }
 
-    private static OptionalInt port(String value) throws LabelException {
+    private static String path(String label, String value) throws LabelException {
+        try {
+            return RoutePaths.prefix(value);
+        } catch (InvalidRouteException e) {
+            throw new LabelException(label, value, "is not valid: " + e.getMessage());
+        }
+    }
+
+    /** nginx-proxy's {@code VIRTUAL_DEST=/}: the path prefix is taken away; other rewrites are not supported. */
+    private static void dest(String value, Map<String, String> options) throws LabelException {
+        if (value == null || value.isBlank()) {
+            return;
+        }
+        if (!value.trim().equals("/")) {
+            throw new LabelException(VIRTUAL_DEST, value, "is not supported: only VIRTUAL_DEST=/ (strip the path prefix)");
+        }
+        options.put(RouteOptions.STRIP_PATH, "true");
+    }
+
+    private static OptionalInt port(String label, String value) throws LabelException {
         if (value == null || value.isBlank()) {
             return OptionalInt.empty();
         }
         try {
             int port = Integer.parseInt(value.trim());
             if (port < 1 || port > 65535) {
-                throw new LabelException(VIRTUAL_PORT, value, "is not a port (1 to 65535)");
+                throw new LabelException(label, value, "is not a port (1 to 65535)");
             }
             return OptionalInt.of(port);
         } catch (NumberFormatException e) {
-            throw new LabelException(VIRTUAL_PORT, value, "is not a number");
+            throw new LabelException(label, value, "is not a number");
         }
     }
 
-    private static String scheme(String value) throws LabelException {
+    private static String scheme(String label, String value, String fallback) throws LabelException {
         if (value == null || value.isBlank()) {
-            return "http";
+            return fallback;
         }
         String scheme = value.trim().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new LabelException(VIRTUAL_PROTO, value, "must be http or https");
+            throw new LabelException(label, value, "must be http or https");
         }
         return scheme;
     }

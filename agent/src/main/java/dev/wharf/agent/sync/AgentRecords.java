@@ -19,7 +19,7 @@ import java.util.Set;
 
 /**
  * An agent's record of the routes it wrote (SPEC §1 {@code wharf:agent:<id>}): container id to JSON
- * {@code {"container":"web-1","routes":[{"host":..,"backend":..}],"updated":"..."}}. It lets the agent remove
+ * {@code {"container":"web-1","routes":[{"host":..,"path":..,"backend":..,"options":{..}}],"updated":"..."}}. It lets the agent remove
  * exactly what it wrote, after its own restart too, and nothing that it did not write.
  */
 public final class AgentRecords {
@@ -73,7 +73,8 @@ public final class AgentRecords {
         Await.result(redis.async().thenCompose(r -> r.zadd(heartbeats, Instant.now().getEpochSecond(), agentId)));
     }
 
-    record Entry(String host, String backend) {
+    /** {@code path} and {@code options} are absent from records written before path routes. */
+    record Entry(String host, String path, String backend, Map<String, String> options) {
     }
 
     record Json(String container, List<Entry> routes, String updated) {
@@ -81,8 +82,8 @@ public final class AgentRecords {
 
     private static String encode(OwnedRoutes owned) {
         List<Entry> entries = owned.routes().stream()
-                .map(r -> new Entry(r.host(), r.backend().toString()))
-                .sorted((a, b) -> (a.host() + a.backend()).compareTo(b.host() + b.backend()))
+                .map(r -> new Entry(r.host(), r.path(), r.backend().toString(), r.options()))
+                .sorted((a, b) -> (a.host() + a.path() + " " + a.backend()).compareTo(b.host() + b.path() + " " + b.backend()))
                 .toList();
         try {
             return JSON.writeValueAsString(new Json(owned.container(), entries, Instant.now().toString()));
@@ -97,7 +98,8 @@ public final class AgentRecords {
             Json record = JSON.readValue(json, Json.class);
             Set<Route> routes = new HashSet<>();
             for (Entry entry : record.routes()) {
-                routes.add(new Route(entry.host(), BackendUrl.parse(entry.backend())));
+                routes.add(new Route(entry.host(), entry.path() == null ? "" : entry.path(),
+                        BackendUrl.parse(entry.backend()), entry.options() == null ? Map.of() : entry.options()));
             }
             return Optional.of(new OwnedRoutes(record.container(), routes));
         } catch (JsonProcessingException | RuntimeException e) {

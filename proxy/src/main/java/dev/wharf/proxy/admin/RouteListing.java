@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.wharf.admin.AdminServer;
 import dev.wharf.proxy.route.DeadBackends;
+import dev.wharf.proxy.route.HostRoutes;
 import dev.wharf.proxy.route.ResolvedRoute;
 import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.route.Candidate;
@@ -12,6 +13,7 @@ import dev.wharf.route.Frontend;
 import dev.wharf.route.Hosts;
 import dev.wharf.route.InvalidRouteException;
 import dev.wharf.route.LookupOrder;
+import dev.wharf.route.RoutePaths;
 import dev.wharf.store.RouteStore;
 
 import java.io.IOException;
@@ -19,14 +21,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Read-only JSON: {@code GET /api/routes} lists the hosts this proxy has cached with their backends and dead
- * marks; {@code GET /api/routes/<host>} resolves a host through the whole lookup order, fresh from Redis, and
- * says which rule matched — the first thing to look at when a route "does not work".
+ * marks; {@code GET /api/routes/<host>[/<path>]} resolves a host through the whole lookup order, fresh from Redis,
+ * and says which rule and which path route matched and the options that apply (a bad hand-written option is
+ * left out, as the proxy leaves it out) — the first thing to look at when a route "does not work".
  */
 public final class RouteListing implements HttpHandler {
 
@@ -55,44 +57,57 @@ public final class RouteListing implements HttpHandler {
             return;
         }
         String requested = path.substring(PREFIX.length() + 1);
+        int slash = requested.indexOf('/');
+        String requestPath = slash < 0 ? "/" : RoutePaths.canonical(requested.substring(slash));
         String host;
         try {
-            host = Hosts.requestHost(requested);
+            host = Hosts.requestHost(slash < 0 ? requested : requested.substring(0, slash));
         } catch (InvalidRouteException e) {
             send(exchange, 400, Map.of("error", e.getMessage()));
             return;
         }
         List<Candidate> candidates = order.candidates(host);
-        Optional<Frontend> frontend;
+        List<Frontend> frontends;
         try {
-            frontend = store.lookup(host, candidates).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            frontends = store.lookup(host, candidates).toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             send(exchange, 503, Map.of("host", host, "error", "route store unavailable: " + e.getMessage()));
             return;
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("host", host);
+        answer.put("path", requestPath);
         answer.put("tried", candidates.stream().map(c -> c.frontend() + " (" + c.rule().name().toLowerCase() + ")").toList());
-        if (frontend.isEmpty()) {
+        HostRoutes routes = new HostRoutes(host, frontends);
+        ResolvedRoute matched = routes.match(requestPath);
+        if (matched == null) {
             answer.put("matched", null);
+            answer.putAll(describe(routes));
             send(exchange, 404, answer);
             return;
         }
-        Frontend found = frontend.get();
-        answer.put("matched", found.host());
-        answer.put("rule", candidates.stream().filter(c -> c.frontend().equals(found.host())).findFirst()
+        answer.put("matched", matched.frontend().key());
+        answer.put("rule", candidates.stream().filter(c -> c.frontend().equals(matched.frontendHost())).findFirst()
                 .map(c -> c.rule().name().toLowerCase()).orElse(null));
-        answer.putAll(describe(new ResolvedRoute(host, frontend)));
+        answer.put("route", describe(matched));
+        answer.putAll(describe(routes));
         send(exchange, 200, answer);
+    }
+
+    private Map<String, Object> describe(HostRoutes routes) {
+        Map<String, Object> description = new LinkedHashMap<>();
+        description.put("frontend", routes.frontendHost());
+        if (routes.frontendHost() != null) {
+            description.put("routes", routes.routes().stream().map(this::describe).toList());
+        }
+        return description;
     }
 
     private Map<String, Object> describe(ResolvedRoute route) {
         Map<String, Object> description = new LinkedHashMap<>();
-        description.put("frontend", route.frontendHost());
-        if (route.frontendHost() == null) {
-            return description;
-        }
-        description.put("identifier", route.frontend().orElseThrow().identifier());
+        description.put("path", route.path().isEmpty() ? "/" : route.path());
+        description.put("identifier", route.frontend().identifier());
+        description.put("options", route.options().fields());
         List<Map<String, Object>> backends = new ArrayList<>();
         for (ResolvedRoute.Backend backend : route.backends()) {
             Map<String, Object> entry = new LinkedHashMap<>();

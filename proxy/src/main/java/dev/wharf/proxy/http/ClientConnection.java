@@ -17,6 +17,7 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -212,13 +213,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
+    /** The peer's address, or null when the channel has none (an embedded channel in tests). */
+    InetAddress clientAddress() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress() : null;
+    }
+
     /** The port the client connected to, as X-Forwarded-Port carries it. */
     String localPort() {
         return localPort;
     }
 
-    void armResponseTimer() {
-        responseTimer.arm(shared.backendSettings.timeout().toNanos());
+    void armResponseTimer(long nanos) {
+        responseTimer.arm(nanos);
     }
 
     void disarmResponseTimer() {

@@ -2,8 +2,12 @@ package dev.wharf.proxy.http;
 
 import dev.wharf.proxy.pool.BackendLease;
 import dev.wharf.proxy.pool.BackendListener;
+import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.proxy.pool.PoolBusyException;
+import dev.wharf.proxy.route.HostRoutes;
 import dev.wharf.proxy.route.ResolvedRoute;
+import dev.wharf.route.RouteOptions;
+import dev.wharf.route.RoutePaths;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -21,6 +25,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
+import io.netty.handler.codec.http.cookie.DefaultCookie;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
@@ -43,6 +52,7 @@ import java.util.concurrent.CompletableFuture;
 final class Exchange implements BackendListener {
 
     private static final String PING_HOST = "__ping__";
+    private static final AsciiString X_FORWARDED_PREFIX = AsciiString.cached("x-forwarded-prefix");
 
     private enum State { ROUTING, SENDING_BODY, BODY_SENT, DISCARDING, SWITCHING, DONE }
 
@@ -57,6 +67,12 @@ final class Exchange implements BackendListener {
     private String host;
     private boolean upgrade;
     private ResolvedRoute route;
+    /** X-Forwarded-For as the client sent it, kept only with --trust-forwarded (for allow-lists). */
+    private String forwardedFor;
+    /** The backend counted in {@code InFlight} while this exchange holds it (least-conn routes only). */
+    private ResolvedRoute.Backend counted;
+    /** The sticky cookie's value as the client sent it, or null. */
+    private String stickyToken;
     private BitSet tried;
     private int retriesLeft;
     private ResolvedRoute.Backend backend;
@@ -112,10 +128,13 @@ final class Exchange implements BackendListener {
         }
         upgrade = request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        if (shared.clients.trustForwarded()) {
+            forwardedFor = request.headers().get(ForwardedHeaders.X_FORWARDED_FOR);
+        }
         ForwardedHeaders.forRequest(request.headers(), connection.clientIp(), connection.scheme(),
                 connection.localPort(), shared.clients.trustForwarded(), upgrade);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        CompletableFuture<ResolvedRoute> lookup = shared.routes.resolve(host);
+        CompletableFuture<HostRoutes> lookup = shared.routes.resolve(host);
         shared.metrics.cacheLookup(lookup.isDone());
         if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
             routed(lookup.join(), null);
@@ -124,18 +143,86 @@ final class Exchange implements BackendListener {
         }
     }
 
-    private void routed(ResolvedRoute resolved, Throwable error) {
+    private void routed(HostRoutes resolved, Throwable error) {
         if (state != State.ROUTING) {
             return;
         }
         if (error != null) {
             respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "route store unavailable, cannot look up " + host, false);
-        } else if (resolved.frontendHost() == null) {
-            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host, false);
-        } else {
-            route = resolved;
-            connectNext();
+            return;
         }
+        if (resolved.frontendHost() == null) {
+            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host, false);
+            return;
+        }
+        String path = RoutePaths.pathOf(request.uri());
+        if (resolved.hasPaths()) {
+            String canonical = RoutePaths.canonical(path);
+            if (!canonical.equals(path)) {
+                // Forwarded as matched: a backend must not see a path that slipped past a path route's options.
+                request.setUri(canonical + request.uri().substring(path.length()));
+                path = canonical;
+            }
+        }
+        route = resolved.match(path);
+        if (route == null) {
+            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host + " and path " + RequestRules.printable(path), false);
+            return;
+        }
+        RouteOptions options = route.options();
+        RouteAccess.Answer answer = RouteAccess.check(options, request, connection.scheme(), host,
+                RouteAccess.client(connection.clientAddress(), forwardedFor));
+        if (answer != null) {
+            respond(answer, null);
+        } else if (!options.auth().isEmpty()) {
+            CompletableFuture<BasicAuth.Verdict> verdict = shared.auth.check(options.auth(),
+                    request.headers().get(HttpHeaderNames.AUTHORIZATION));
+            if (verdict.isDone()) {
+                authorized(verdict.join(), null);
+            } else {
+                verdict.whenCompleteAsync(this::authorized, ctx.executor());
+            }
+        } else {
+            forward(path);
+        }
+    }
+
+    private void authorized(BasicAuth.Verdict verdict, Throwable error) {
+        if (state != State.ROUTING) {
+            return;
+        }
+        if (verdict == BasicAuth.Verdict.ALLOWED) {
+            forward(RoutePaths.pathOf(request.uri()));
+        } else if (verdict == BasicAuth.Verdict.BUSY || error != null) {
+            respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many password checks under way, try again", false);
+        } else {
+            respond(new RouteAccess.Answer(HttpResponseStatus.UNAUTHORIZED, null, "credentials required for " + host),
+                    "Basic realm=\"" + host + "\", charset=\"UTF-8\"");
+        }
+    }
+
+    /** The request goes to a backend of the route: the path prefix taken away when the route says so. */
+    private void forward(String path) {
+        RouteOptions options = route.options();
+        if (options.stripPath() && !route.path().isEmpty()) {
+            request.setUri(RoutePaths.strip(route.path(), path) + request.uri().substring(path.length()));
+            request.headers().set(X_FORWARDED_PREFIX, route.path());
+        }
+        if (options.sticky() != null) {
+            stickyToken = cookie(options.sticky());
+        }
+        connectNext();
+    }
+
+    private String cookie(String name) {
+        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
+                if (cookie.name().equals(name)) {
+                    return cookie.value();
+                }
+            }
+        }
+        return null;
     }
 
     // ---- Finding a backend ----
@@ -146,13 +233,25 @@ final class Exchange implements BackendListener {
             tried = tried == null ? new BitSet() : tried;
             tried.set(backend.index());
         }
-        ResolvedRoute.Backend next = route.pick(tried, shared.deadHere);
+        ResolvedRoute.Backend next = backend == null ? stuckTo() : null;
+        if (next == null) {
+            next = route.pick(tried, shared.deadHere, shared.inFlight::count);
+        }
         if (next == null) {
             respond(HttpResponseStatus.BAD_GATEWAY, "no live backend for host " + host, false);
             return;
         }
         backend = next;
         acquire();
+    }
+
+    /** The live backend the sticky cookie names, or null (then the route picks, and the cookie is set anew). */
+    private ResolvedRoute.Backend stuckTo() {
+        if (stickyToken == null) {
+            return null;
+        }
+        ResolvedRoute.Backend stuck = route.byToken(stickyToken);
+        return stuck == null || stuck.markedDead() || shared.deadHere.test(stuck.url()) ? null : stuck;
     }
 
     private void acquire() {
@@ -191,13 +290,17 @@ final class Exchange implements BackendListener {
         }
         lease = acquired;
         lease.attach(this);
+        if (route.options().lb() == RouteOptions.Balance.LEAST_CONN) {
+            counted = backend;
+            shared.inFlight.started(counted.url());
+        }
         state = requestSent ? State.BODY_SENT : State.SENDING_BODY;
         lease.channel().write(request);
         if (requestSent) {
             // Retrying on a fresh connection a bodyless request whose end was already consumed.
             lease.channel().write(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        connection.armResponseTimer();
+        connection.armResponseTimer(responseTimeout());
         lease.channel().read();
         connection.drain();
         if (!writingToBackend && lease != null) {
@@ -232,6 +335,11 @@ final class Exchange implements BackendListener {
         }
         boolean last = content instanceof LastHttpContent;
         bodyBytesSent += content.content().readableBytes();
+        long maxBody = route.options().maxBody();
+        if (maxBody >= 0 && bodyBytesSent > maxBody) {
+            bodyTooLarge(content, maxBody);
+            return;
+        }
         writingToBackend = true;
         if (last) {
             state = State.BODY_SENT;
@@ -249,7 +357,7 @@ final class Exchange implements BackendListener {
                     return;
                 }
             } else if (state == State.SENDING_BODY) {
-                connection.armResponseTimer();
+                connection.armResponseTimer(responseTimeout());
             }
             connection.drain();
         });
@@ -268,6 +376,19 @@ final class Exchange implements BackendListener {
             closeAll();
         } else {
             respond(HttpResponseStatus.BAD_REQUEST, "malformed request body (" + reason + ")", true);
+        }
+    }
+
+    /** A body without Content-Length (chunked) went over the route's limit: the backend has only part of it. */
+    private void bodyTooLarge(HttpContent content, long maxBody) {
+        content.release();
+        keepAlive = false;
+        releaseBackend(false);
+        if (responseStarted) {
+            closeAll();
+        } else {
+            respond(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over the limit of " + maxBody
+                    + " bytes for " + host, true);
         }
     }
 
@@ -331,6 +452,14 @@ final class Exchange implements BackendListener {
         }
         if (code >= 500 && shared.backendSettings.deadOn500()) {
             shared.dead.mark(route, backend, "answered " + code);
+        }
+        String sticky = route.options().sticky();
+        if (sticky != null && !backend.token().equals(stickyToken)) {
+            DefaultCookie cookie = new DefaultCookie(sticky, backend.token());
+            cookie.setPath("/");
+            cookie.setHttpOnly(true);
+            cookie.setSecure(connection.scheme().equals("https"));
+            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
         }
         lastClientWrite = ctx.write(response);
     }
@@ -402,6 +531,7 @@ final class Exchange implements BackendListener {
             state = State.DONE;
             BackendLease relayed = lease;
             lease = null;
+            uncount(); // a relayed connection is not a request under way
             connection.relay(relayed, beforeRelay);
             beforeRelay = null;
         });
@@ -416,6 +546,7 @@ final class Exchange implements BackendListener {
             return;
         }
         gone.release(false);
+        uncount();
         connection.disarmResponseTimer();
         if (state == State.SWITCHING || responseStarted) {
             // Mid-response or mid-switch: the client gets what was sent, then the connection closes.
@@ -441,7 +572,7 @@ final class Exchange implements BackendListener {
         if (lease == null || responseStarted || state == State.DONE || state == State.SWITCHING) {
             return;
         }
-        shared.dead.mark(route, backend, "no response within " + shared.backendSettings.timeout().toSeconds() + " s");
+        shared.dead.mark(route, backend, "no response within " + responseTimeout() / 1_000_000 + " ms");
         releaseBackend(false);
         respond(HttpResponseStatus.GATEWAY_TIMEOUT, "backend " + backend.url() + " did not answer in time", !requestSent);
     }
@@ -465,6 +596,11 @@ final class Exchange implements BackendListener {
         }
     }
 
+    /** The route's {@code timeout}, else the proxy's, in nanoseconds. */
+    private long responseTimeout() {
+        return (route.options().timeout() != null ? route.options().timeout() : shared.backendSettings.timeout()).toNanos();
+    }
+
     // ---- The end ----
 
     /** Answers the request from the proxy itself. */
@@ -481,6 +617,17 @@ final class Exchange implements BackendListener {
     /** A body nobody will read cannot be skipped without reading it: close instead. */
     private boolean closeAfterLocalAnswer(boolean close) {
         return close || !keepAlive || (hasBody && state != State.BODY_SENT && !requestSent) || shared.draining();
+    }
+
+    private void respond(RouteAccess.Answer answer, String authenticate) {
+        boolean close = answer.status() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE; // its body stays unread
+        FullHttpResponse response = answer.location() != null
+                ? Responses.redirect(ctx.alloc(), answer.location(), closeAfterLocalAnswer(close))
+                : Responses.error(ctx.alloc(), answer.status(), answer.detail(), closeAfterLocalAnswer(close));
+        if (authenticate != null) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, authenticate);
+        }
+        respond(response);
     }
 
     private void respond(FullHttpResponse response) {
@@ -522,6 +669,14 @@ final class Exchange implements BackendListener {
         writingToBackend = false;
         if (held != null) {
             held.release(reusable);
+        }
+        uncount();
+    }
+
+    private void uncount() {
+        if (counted != null) {
+            shared.inFlight.ended(counted.url());
+            counted = null;
         }
     }
 

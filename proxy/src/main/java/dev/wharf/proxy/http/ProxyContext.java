@@ -2,16 +2,19 @@ package dev.wharf.proxy.http;
 
 import dev.wharf.proxy.config.BackendSettings;
 import dev.wharf.proxy.config.ClientSettings;
+import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.Backends;
 import dev.wharf.proxy.route.DeadBackends;
+import dev.wharf.proxy.route.InFlight;
 import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.route.BackendUrl;
 
 import java.util.function.Predicate;
 
 /**
- * What every client connection shares: client and backend settings, the route cache, dead marks, backend connections, the access log,
+ * What every client connection shares: client and backend settings, the route cache, dead marks, backend connections,
+ * requests in flight, basic-auth checks, the access log,
  * metrics, and whether the proxy is draining for shutdown.
  */
 public final class ProxyContext {
@@ -24,12 +27,14 @@ public final class ProxyContext {
     /** {@code dead::isDead}, made once rather than per request. */
     final Predicate<BackendUrl> deadHere;
     final Backends backends;
+    final InFlight inFlight = new InFlight();
+    final BasicAuth auth;
     final AccessLog accessLog;
     final ProxyMetrics metrics;
     private volatile boolean draining;
 
     public ProxyContext(ClientSettings clients, BackendSettings backendSettings, boolean redirectHttps, RouteCache routes, DeadBackends dead, Backends backends,
-                        AccessLog accessLog, ProxyMetrics metrics) {
+                        BasicAuth auth, AccessLog accessLog, ProxyMetrics metrics) {
         this.clients = clients;
         this.backendSettings = backendSettings;
         this.redirectHttps = redirectHttps;
@@ -37,6 +42,7 @@ public final class ProxyContext {
         this.dead = dead;
         this.deadHere = dead::isDead;
         this.backends = backends;
+        this.auth = auth;
         this.accessLog = accessLog;
         this.metrics = metrics;
     }

@@ -63,8 +63,9 @@ public final class DeadBackends {
         local.put(backend.url(), now + ttl.toNanos());
         metrics.deadMark();
         log.warn("backend {} of {} marked dead for {} s: {}", backend.url(), route.requestHost(), ttl.toSeconds(), reason);
-        String frontend = route.frontendHost() == null ? route.requestHost() : route.frontendHost();
-        store.markDead(route.requestHost(), frontend, backend.stored(), backend.index(), route.backends().size(), ttl)
+        // A path route's marks are its own: dead:<requestHost><path>, indexes into frontend:<host><path>.
+        String frontend = route.frontend().key();
+        store.markDead(route.requestHost() + route.path(), frontend, backend.stored(), backend.index(), route.backends().size(), ttl)
                 .whenComplete((written, e) -> {
                     if (e != null) {
                         log.debug("could not record the dead mark in Redis: {}", e.getMessage());

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,17 +48,17 @@ public final class RouteCache {
     /** Where answers come from: {@code RouteStore::lookup} in the proxy, a map in tests and fuzzing. */
     @FunctionalInterface
     public interface Lookup {
-        CompletionStage<Optional<Frontend>> lookup(String requestHost, List<Candidate> candidates);
+        CompletionStage<List<Frontend>> lookup(String requestHost, List<Candidate> candidates);
     }
 
     /** An answer, with the completed future every request for it shares (nothing allocated per request). */
-    private record Known(ResolvedRoute route, CompletableFuture<ResolvedRoute> done, long loadedNanos) {
-        Known(ResolvedRoute route, long loadedNanos) {
-            this(route, CompletableFuture.completedFuture(route), loadedNanos);
+    private record Known(HostRoutes routes, CompletableFuture<HostRoutes> done, long loadedNanos) {
+        Known(HostRoutes routes, long loadedNanos) {
+            this(routes, CompletableFuture.completedFuture(routes), loadedNanos);
         }
 
         Known stale() {
-            return new Known(route, done, Long.MIN_VALUE / 2);
+            return new Known(routes, done, Long.MIN_VALUE / 2);
         }
     }
 
@@ -68,7 +67,7 @@ public final class RouteCache {
     private final List<String> xipDomains;
     private final long ttlNanos;
     private final Cache<String, Known> known;
-    private final ConcurrentMap<String, CompletableFuture<ResolvedRoute>> loading = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CompletableFuture<HostRoutes>> loading = new ConcurrentHashMap<>();
     /** Bumped by every drop: a lookup that was under way meanwhile may carry the old answer, so it is not kept. */
     private final AtomicLong drops = new AtomicLong();
     private volatile boolean failing;
@@ -82,7 +81,7 @@ public final class RouteCache {
     }
 
     /** Completes at once when an answer is known; otherwise when Redis answers, fails or times out. */
-    public CompletableFuture<ResolvedRoute> resolve(String requestHost) {
+    public CompletableFuture<HostRoutes> resolve(String requestHost) {
         Known answer = known.getIfPresent(requestHost);
         if (answer != null) {
             if (System.nanoTime() - answer.loadedNanos() >= ttlNanos) {
@@ -97,19 +96,19 @@ public final class RouteCache {
     }
 
     /** One lookup per host at a time; whoever asks meanwhile shares it. */
-    private CompletableFuture<ResolvedRoute> load(String host) {
-        CompletableFuture<ResolvedRoute> mine = new CompletableFuture<>();
-        CompletableFuture<ResolvedRoute> underWay = loading.putIfAbsent(host, mine);
+    private CompletableFuture<HostRoutes> load(String host) {
+        CompletableFuture<HostRoutes> mine = new CompletableFuture<>();
+        CompletableFuture<HostRoutes> underWay = loading.putIfAbsent(host, mine);
         if (underWay != null) {
             return underWay;
         }
         long dropsBefore = drops.get();
         store.lookup(host, order.candidates(host)).toCompletableFuture()
                 .orTimeout(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((frontend, error) -> {
+                .whenComplete((frontends, error) -> {
                     loading.remove(host, mine);
                     if (error == null) {
-                        ResolvedRoute route = new ResolvedRoute(host, frontend);
+                        HostRoutes route = new HostRoutes(host, frontends);
                         if (drops.get() == dropsBefore) {
                             known.put(host, new Known(route, System.nanoTime()));
                         }
@@ -120,7 +119,7 @@ public final class RouteCache {
                     notAnswering(error);
                     Known last = known.getIfPresent(host);
                     if (last != null) {
-                        mine.complete(last.route());
+                        mine.complete(last.routes());
                     } else {
                         mine.completeExceptionally(new RouteStoreUnavailable(describe(error)));
                     }
@@ -160,9 +159,11 @@ public final class RouteCache {
         Set<BackendUrl> backends = new HashSet<>();
         known.asMap().forEach((host, answer) -> {
             if (resolvesVia(host, frontendHost)) {
-                if (frontendHost.equals(answer.route().frontendHost())) {
-                    answer.route().backends().stream().filter(ResolvedRoute.Backend::usable)
-                            .forEach(backend -> backends.add(backend.url()));
+                if (frontendHost.equals(answer.routes().frontendHost())) {
+                    for (ResolvedRoute route : answer.routes().routes()) {
+                        route.backends().stream().filter(ResolvedRoute.Backend::usable)
+                                .forEach(backend -> backends.add(backend.url()));
+                    }
                 }
                 drop(host);
             }
@@ -200,9 +201,9 @@ public final class RouteCache {
     }
 
     /** The last answer for every host seen (within the hour). */
-    public Map<String, ResolvedRoute> snapshot() {
-        Map<String, ResolvedRoute> done = new HashMap<>();
-        known.asMap().forEach((host, answer) -> done.put(host, answer.route()));
+    public Map<String, HostRoutes> snapshot() {
+        Map<String, HostRoutes> done = new HashMap<>();
+        known.asMap().forEach((host, answer) -> done.put(host, answer.routes()));
         return done;
     }
 

@@ -73,8 +73,7 @@ public final class RouteEvents implements AutoCloseable {
         public void message(String channel, String message) {
             metrics.routeChange();
             if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
-                int end = message.indexOf(';');
-                cache.refreshRequestHost(end < 0 ? message : message.substring(0, end));
+                cache.refreshRequestHost(markedHost(message));
             } else {
                 dead.forget(cache.evictFrontend(message)); // a changed frontend voids this proxy's marks on it
             }
@@ -91,6 +90,14 @@ public final class RouteEvents implements AutoCloseable {
                 subscribed = true;
             }
         }
+    }
+
+    /** The request host of a dead mark's {@code <host>[<path>];<url>;<index>;<length>}: a path route's mark has its path. */
+    static String markedHost(String message) {
+        int end = message.indexOf(';');
+        String host = end < 0 ? message : message.substring(0, end);
+        int path = host.indexOf('/');
+        return path < 0 ? host : host.substring(0, path);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
+import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.proxy.support.Settings;
 import dev.wharf.proxy.support.TestProxy;
 import dev.wharf.route.Candidate;
@@ -54,14 +55,16 @@ class ExchangeTest {
 
     private static final String GET = "GET /path?q=1 HTTP/1.1\r\nHost: app.test\r\n\r\n";
 
-    private final Map<String, Frontend> routes = new HashMap<>();
+    private final Map<String, List<Frontend>> routes = new HashMap<>();
     private final FakeBackends backends = new FakeBackends();
     private final List<String> marks = new ArrayList<>();
+    private final BasicAuth auth = new BasicAuth(1);
     private ProxySettings settings = TestProxy.defaults("redis://127.0.0.1:1");
     private EmbeddedChannel client;
 
     @AfterEach
     void nothingLeftUnreleased() {
+        auth.close();
         if (client != null) {
             assertThat(client.finishAndReleaseAll()).as("client messages left").isFalse();
         }
@@ -281,18 +284,22 @@ class ExchangeTest {
     // ---- Fixture ----
 
     private void route(String host, String... backendUrls) {
-        routes.put(host, new Frontend(host, host, List.of(backendUrls), Set.of()));
+        route(new Frontend(host, host, List.of(backendUrls), Set.of()));
+    }
+
+    private void route(Frontend frontend) {
+        routes.computeIfAbsent(frontend.host(), h -> new ArrayList<>()).add(frontend);
     }
 
     private void connect() {
         RouteCache cache = new RouteCache((host, candidates) -> {
             for (Candidate candidate : candidates) {
-                Frontend frontend = routes.get(candidate.frontend());
-                if (frontend != null) {
-                    return CompletableFuture.completedFuture(Optional.of(frontend));
+                List<Frontend> frontends = routes.get(candidate.frontend());
+                if (frontends != null) {
+                    return CompletableFuture.completedFuture(frontends);
                 }
             }
-            return CompletableFuture.completedFuture(Optional.empty());
+            return CompletableFuture.completedFuture(List.<Frontend>of());
         }, new LookupOrder(LookupOrder.DEFAULT_XIP_DOMAINS), LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1));
         ProxyMetrics metrics = new ProxyMetrics();
         DeadBackends dead = new DeadBackends((requestHost, frontend, url, index, count, ttl) -> {
@@ -301,7 +308,7 @@ class ExchangeTest {
         }, Duration.ofSeconds(30), metrics);
         ProxyContext context;
         try {
-            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, AccessLog.open("off"), metrics);
+            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, auth, AccessLog.open("off"), metrics);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

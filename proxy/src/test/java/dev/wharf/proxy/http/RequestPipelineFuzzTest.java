@@ -7,6 +7,9 @@ import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.BackendPools;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
+import dev.wharf.proxy.auth.BasicAuth;
+import dev.wharf.route.Frontend;
+import java.util.List;
 import dev.wharf.proxy.support.TestProxy;
 import dev.wharf.route.LookupOrder;
 import io.netty.buffer.ByteBuf;
@@ -45,14 +48,14 @@ class RequestPipelineFuzzTest {
             new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
 
     private static ProxyContext context() {
-        RouteCache routes = new RouteCache((host, candidates) -> CompletableFuture.completedFuture(Optional.empty()),
+        RouteCache routes = new RouteCache((host, candidates) -> CompletableFuture.completedFuture(List.<Frontend>of()),
                 new LookupOrder(LookupOrder.DEFAULT_XIP_DOMAINS), LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1));
         ProxyMetrics metrics = new ProxyMetrics();
         try {
             // Dead marks and pools are never reached: no host has a route.
             return new ProxyContext(DEFAULTS.clients(), DEFAULTS.backends(), false, routes,
                     new DeadBackends(null, Duration.ofSeconds(1), metrics),
-                    new BackendPools(NioSocketChannel.class, 1, Duration.ofSeconds(1)), AccessLog.open("off"), metrics);
+                    new BackendPools(NioSocketChannel.class, 1, Duration.ofSeconds(1)), new BasicAuth(1), AccessLog.open("off"), metrics);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

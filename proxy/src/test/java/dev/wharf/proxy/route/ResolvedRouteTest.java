@@ -9,7 +9,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -38,12 +37,12 @@ class ResolvedRouteTest {
     @MethodSource
     void picks(String name, List<String> backends, Set<Integer> deadInRedis, Set<String> deadHere, List<Integer> tried,
                List<String> expected) {
-        ResolvedRoute route = new ResolvedRoute("app.test", Optional.of(new Frontend("app.test", "app", backends, deadInRedis)));
+        ResolvedRoute route = new ResolvedRoute("app.test", new Frontend("app.test", "app", backends, deadInRedis));
         BitSet triedSet = new BitSet();
         tried.forEach(triedSet::set);
         List<String> picked = new ArrayList<>();
         for (int i = 0; i < expected.size(); i++) {
-            ResolvedRoute.Backend backend = route.pick(triedSet, (BackendUrl url) -> deadHere.contains(url.toString()));
+            ResolvedRoute.Backend backend = route.pick(triedSet, (BackendUrl url) -> deadHere.contains(url.toString()), url -> 0);
             picked.add(backend == null ? "none" : backend.stored());
         }
         assertThat(picked).containsExactlyElementsOf(expected);
