@@ -1,6 +1,8 @@
 package dev.wharf.store;
 
 import dev.wharf.route.BackendUrl;
+import dev.wharf.route.Candidate;
+import dev.wharf.route.LookupRule;
 import dev.wharf.route.Frontend;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.testing.RedisServer;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -194,6 +197,48 @@ class RouteStoreIT {
 
         String unknown = TestRedis.uniqueHost("unknown") + ".invalid";
         assertThat(get(store.lookup(unknown, List.of(order.candidates(unknown).get(0))))).isEmpty();
+    }
+
+    @Test
+    void pathRoutesAndOptionsLiveBesideHipachesKeysAndComeBackInOneLookup() throws Exception {
+        get(store.addBackend(host, "http-identifier", WEB1));
+        get(store.addBackend(host, "/api", host, WEB2, Map.of("strip-path", "true", "lb", "least-conn")));
+
+        // A plain Hipache reader sees exactly what it saw before: the whole-host list, nothing more.
+        assertThat(redis.lrange("frontend:" + host, 0, -1)).containsExactly("http-identifier", WEB1.toString());
+        assertThat(redis.lrange("frontend:" + host + "/api", 0, -1)).containsExactly(host, WEB2.toString());
+        assertThat(redis.smembers("wharf:paths:" + host)).containsExactly("/api");
+        assertThat(redis.hgetall("wharf:options:" + host + "/api")).containsExactlyInAnyOrderEntriesOf(
+                Map.of("strip-path", "true", "lb", "least-conn"));
+        redis.sadd("dead:" + host + "/api", "0");
+
+        List<Frontend> routes = get(store.lookup(host, List.of(new Candidate(host, LookupRule.EXACT))));
+        assertThat(routes).extracting(Frontend::path).containsExactlyInAnyOrder("", "/api");
+        Frontend api = routes.stream().filter(f -> f.path().equals("/api")).findFirst().orElseThrow();
+        assertThat(api.options()).containsEntry("lb", "least-conn");
+        assertThat(api.dead()).containsExactly(0);
+        assertThat(routes.stream().filter(f -> f.path().isEmpty()).findFirst().orElseThrow().dead()).isEmpty();
+
+        get(store.removeBackend(host, "/api", WEB2));
+        assertThat(redis.exists("frontend:" + host + "/api", "wharf:options:" + host + "/api", "wharf:paths:" + host)).isZero();
+        assertThat(redis.lrange("frontend:" + host, 0, -1)).containsExactly("http-identifier", WEB1.toString());
+    }
+
+    @Test
+    void theFirstBackendsOptionsAreInForceAndAConflictIsReported() throws Exception {
+        assertThat(get(store.addBackend(host, "", host, WEB1, Map.of("max-body", "1m")))).isEqualTo(new RouteStore.Added(true, false));
+        assertThat(get(store.addBackend(host, "", host, WEB2, Map.of("max-body", "2m")))).isEqualTo(new RouteStore.Added(true, true));
+        assertThat(redis.hgetall("wharf:options:" + host)).containsExactlyEntriesOf(Map.of("max-body", "1m"));
+        assertThat(get(store.addBackend(host, "", host, WEB1, Map.of("max-body", "1m")))).isEqualTo(new RouteStore.Added(false, false));
+
+        // The first backend goes: its options stay (never a route briefly without its auth) until the new first
+        // backend's next write puts its own in force.
+        get(store.removeBackend(host, WEB1));
+        assertThat(redis.hgetall("wharf:options:" + host)).containsExactlyEntriesOf(Map.of("max-body", "1m"));
+        assertThat(get(store.addBackend(host, "", host, WEB2, Map.of("max-body", "2m")))).isEqualTo(new RouteStore.Added(true, false));
+        assertThat(redis.hgetall("wharf:options:" + host)).containsExactlyEntriesOf(Map.of("max-body", "2m"));
+        assertThat(get(store.addBackend(host, "", host, WEB2, Map.of()))).isEqualTo(new RouteStore.Added(true, false));
+        assertThat(redis.exists("wharf:options:" + host)).isZero();
     }
 
     @Test

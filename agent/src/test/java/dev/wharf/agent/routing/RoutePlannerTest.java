@@ -71,8 +71,52 @@ class RoutePlannerTest {
                         container().hostNetwork().label("VIRTUAL_HOST", "a.com").label("VIRTUAL_PORT", "8080"),
                         List.of("a.com -> http://192.0.2.10:8080")),
                 arguments("healthy", DEFAULTS, container().label("VIRTUAL_HOST", "a.com").exposed(80).health(Health.HEALTHY),
-                        List.of("a.com -> http://172.17.0.2:80")));
+                        List.of("a.com -> http://172.17.0.2:80")),
+                // Route options (SPEC §6)
+                arguments("VIRTUAL_PATH, VIRTUAL_DEST=/ (nginx-proxy)", DEFAULTS,
+                        container().env("VIRTUAL_HOST", "a.com").env("VIRTUAL_PATH", "/api/").env("VIRTUAL_DEST", "/").exposed(80),
+                        List.of("a.com/api -> http://172.17.0.2:80 {strip-path=true}")),
+                arguments("wharf.path wins over VIRTUAL_PATH", DEFAULTS,
+                        container().label("VIRTUAL_HOST", "a.com").label("wharf.path", "/v2").env("VIRTUAL_PATH", "/v1").exposed(80),
+                        List.of("a.com/v2 -> http://172.17.0.2:80")),
+                arguments("options on every route, auth shown without its hashes", DEFAULTS,
+                        container().label("VIRTUAL_HOST", "a.com,b.com").label("wharf.auth", ALICE).label("wharf.allow", "10.0.0.0/8")
+                                .label("wharf.lb", "least-conn").label("wharf.max-body", "1m").label("wharf.timeout", "5s")
+                                .label("wharf.sticky", "srv").label("wharf.https-redirect", "true").exposed(80),
+                        List.of("a.com -> http://172.17.0.2:80 {allow=10.0.0.0/8, auth=(1 user(s)), https-redirect=true, lb=least-conn, max-body=1m, sticky=srv, timeout=5s}",
+                                "b.com -> http://172.17.0.2:80 {allow=10.0.0.0/8, auth=(1 user(s)), https-redirect=true, lb=least-conn, max-body=1m, sticky=srv, timeout=5s}")),
+                arguments("named routes: several ports, own options, inherited host", DEFAULTS,
+                        container().label("VIRTUAL_HOST", "app.com").label("wharf.max-body", "1k")
+                                .label("wharf.route.admin.host", "admin.app.com").label("wharf.route.admin.port", "9000")
+                                .label("wharf.route.admin.allow", "10.0.0.0/8")
+                                .label("wharf.route.metrics.path", "/metrics").label("wharf.route.metrics.port", "9100")
+                                .label("wharf.route.metrics.proto", "https").exposed(80, 9000, 9100),
+                        List.of("admin.app.com -> http://172.17.0.2:9000 {allow=10.0.0.0/8, max-body=1k}",
+                                "app.com -> http://172.17.0.2:80 {max-body=1k}",
+                                "app.com/metrics -> https://172.17.0.2:9100 {max-body=1k}")),
+                arguments("named routes only", DEFAULTS,
+                        container().label("wharf.route.web.host", "w.com").label("wharf.route.web.port", "8080"),
+                        List.of("w.com -> http://172.17.0.2:8080")),
+                arguments("VIRTUAL_HOST_MULTIPORTS as YAML", DEFAULTS,
+                        container().env("VIRTUAL_HOST_MULTIPORTS", """
+                                www.example.org:
+                                service.example.org:
+                                  "/ports/8080":
+                                    port: 8080
+                                  "/ports/9000":
+                                    port: 9000
+                                    dest: "/"
+                                """).env("VIRTUAL_HOST", "ignored.com").exposed(80, 8080, 9000),
+                        List.of("service.example.org/ports/8080 -> http://172.17.0.2:8080",
+                                "service.example.org/ports/9000 -> http://172.17.0.2:9000 {strip-path=true}",
+                                "www.example.org -> http://172.17.0.2:80")),
+                arguments("VIRTUAL_HOST_MULTIPORTS as JSON", DEFAULTS,
+                        container().label("VIRTUAL_HOST_MULTIPORTS", "{\"a.com\": {\"/\": {\"port\": 8080}}, \"b.com\": {}}").exposed(8080),
+                        List.of("a.com -> http://172.17.0.2:8080", "b.com -> http://172.17.0.2:8080")));
     }
+
+    /** htpasswd -nbB alice secret */
+    private static final String ALICE = "alice:$2y$05$ohsD7Ic/KlA8iKdbQHUSKOVWeHXFzW6Z2XAzR4vBAO5wzk8W8D3Wy";
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("routedContainers")
@@ -112,7 +156,19 @@ class RoutePlannerTest {
                         "VIRTUAL_NETWORK='nope' is not a network of this container"),
                 arguments(DEFAULTS, container().noNetworks().label("VIRTUAL_HOST", "a.com"), "on no network"),
                 arguments(DEFAULTS, container().hostNetwork().label("VIRTUAL_HOST", "a.com"), "needs --advertise-ip"),
-                arguments(PUBLISHED, container().label("VIRTUAL_HOST", "a.com").exposed(80), "port 80/tcp is not published"));
+                arguments(PUBLISHED, container().label("VIRTUAL_HOST", "a.com").exposed(80), "port 80/tcp is not published"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST", "a.com").label("VIRTUAL_PATH", "api"), "VIRTUAL_PATH='api' is not valid: path 'api' must start with /"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST", "a.com").label("VIRTUAL_DEST", "/app"), "VIRTUAL_DEST='/app' is not supported"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST", "a.com").label("wharf.auth", "alice:$apr1$x$y"), "wharf.auth='alice:$apr1$x$y' user 'alice' has an MD5 hash"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST", "a.com").label("wharf.lb", "fastest"), "wharf.lb='fastest' must be one of"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST", "a.com").label("wharf.allow", "office"), "wharf.allow='office' 'office' is not an IP address"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST", "a.com").label("wharf.route.x.max-body", "lots"), "wharf.route.x.max-body='lots' must be a size"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST", "a.com").label("wharf.route.x.colour", "blue"), "wharf.route.x.colour='blue' is not a route setting"),
+                arguments(DEFAULTS, container().label("wharf.route.x.port", "80"), "wharf.route.x.host='' is missing"),
+                arguments(DEFAULTS, container().label("wharf.route.a.b.host", "a.com"), "wharf.route.a.b.host='a.com' is not wharf.route.<name>.<key>"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST_MULTIPORTS", "a.com: [unclosed"), "VIRTUAL_HOST_MULTIPORTS='a.com: [unclosed' is not YAML or JSON"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST_MULTIPORTS", "just text"), "must map each host to its paths"),
+                arguments(DEFAULTS, container().label("VIRTUAL_HOST_MULTIPORTS", "a.com: {/x: {port: nope}}"), "VIRTUAL_HOST_MULTIPORTS='nope' is not a number"));
     }
 
     @ParameterizedTest(name = "{2}")

@@ -9,6 +9,7 @@ import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.config.StoreSettings;
 import dev.wharf.proxy.dns.DnsSettings;
 import dev.wharf.route.LookupOrder;
+import dev.wharf.store.RouteStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -33,11 +34,14 @@ public final class TestProxy implements AutoCloseable {
     private final RedisClient redisClient;
     private StatefulRedisConnection<String, String> connection;
     private final String prefix;
+    private final String redisUrl;
+    private RouteStore store;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private TestProxy(ProxyServer server, String redisUrl, String prefix) {
         this.server = server;
         this.prefix = prefix;
+        this.redisUrl = redisUrl;
         this.redisClient = RedisClient.create(redisUrl);
     }
 
@@ -103,6 +107,14 @@ public final class TestProxy implements AutoCloseable {
         return connection.sync();
     }
 
+    /** The agent's writer on this proxy's key prefix: routes with paths and options, written atomically. */
+    public synchronized RouteStore store() {
+        if (store == null) {
+            store = RouteStore.connect(redisUrl + "#" + prefix);
+        }
+        return store;
+    }
+
     public String key(String redisKey) {
         return prefix + redisKey;
     }
@@ -148,6 +160,9 @@ public final class TestProxy implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (store != null) {
+            store.close();
+        }
         if (connection != null) {
             connection.close();
         }
