@@ -93,6 +93,43 @@ class AgentIT {
     }
 
     @Test
+    void writesPathRoutesAndOptionsFromLabelsAndRemovesThemWithTheContainer() {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("options");
+        String admin = TestRedis.uniqueHost("admin");
+        var web = docker.backend("opts").label("VIRTUAL_HOST", host).label("VIRTUAL_PORT", "8080")
+                .label("wharf.path", "/api/").label("wharf.strip-path", "true").label("wharf.max-body", "1k")
+                .label("wharf.route.admin.host", admin).label("wharf.route.admin.port", "8080")
+                .label("wharf.route.admin.allow", "10.0.0.0/8");
+        String id = web.start();
+        String backend = "http://" + docker.ip(id, "bridge") + ":8080";
+
+        Wait.untilEquals("frontend:" + host + "/api", WAIT, List.of(host, backend), () -> redis.lrange("frontend:" + host + "/api", 0, -1));
+        assertThat(redis.exists("frontend:" + host)).isZero(); // a Hipache reader sees no whole-host route
+        assertThat(redis.smembers("wharf:paths:" + host)).containsExactly("/api");
+        assertThat(redis.hgetall("wharf:options:" + host + "/api")).containsExactlyInAnyOrderEntriesOf(
+                java.util.Map.of("strip-path", "true", "max-body", "1k"));
+        awaitFrontend(admin, admin, backend);
+        assertThat(redis.hgetall("wharf:options:" + admin)).containsExactlyInAnyOrderEntriesOf(
+                java.util.Map.of("allow", "10.0.0.0/8", "max-body", "1k", "strip-path", "true")); // container options apply to every route
+
+        docker.stop(id);
+        Wait.until("the path route, its options and its path to go", WAIT, () -> redis.exists("frontend:" + host + "/api",
+                "wharf:options:" + host + "/api", "wharf:paths:" + host, "frontend:" + admin, "wharf:options:" + admin) == 0);
+    }
+
+    @Test
+    void skipsAContainerWithABadOptionNamingTheLabel() {
+        TestAgent agent = agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("badoption");
+        String id = docker.backend("badopt").label("VIRTUAL_HOST", host).label("VIRTUAL_PORT", "8080")
+                .label("wharf.auth", "alice:plaintext").start();
+        Wait.until("a warning about wharf.auth", WAIT, () -> agent.reconciler().warnings().getOrDefault(id, List.of()).stream()
+                .anyMatch(w -> w.contains("wharf.auth='alice:plaintext'") && w.contains("only bcrypt") && w.endsWith("not routed")));
+        assertThat(redis.exists("frontend:" + host)).isZero();
+    }
+
+    @Test
     void routesARunningContainerAndRemovesTheRouteWhenItStops() throws Exception {
         TestAgent agent = agent(RoutingSettings.defaults());
         String host = TestRedis.uniqueHost("shop");

@@ -129,6 +129,59 @@ class ExchangeTest {
         assertThat(client.isActive()).isTrue();
     }
 
+    static Stream<Arguments> routeOptionsAnswerLocally() {
+        return Stream.of(
+                // name, options of app.test/api, request, status line, header the answer must have, connection stays open
+                Arguments.of("redirect", Map.of("redirect", "https://example.com"), "GET /api/x?y HTTP/1.1\r\nHost: app.test\r\n\r\n",
+                        "HTTP/1.1 308 Permanent Redirect", "location: https://example.com/api/x?y", true),
+                Arguments.of("https-redirect", Map.of("https-redirect", "true"), "GET /api HTTP/1.1\r\nHost: app.test\r\n\r\n",
+                        "HTTP/1.1 308 Permanent Redirect", "location: https://app.test/api", true),
+                Arguments.of("allow: no peer address", Map.of("allow", "10.0.0.0/8"), "GET /api HTTP/1.1\r\nHost: app.test\r\n\r\n",
+                        "HTTP/1.1 403 Forbidden", "content-type: text/plain", true),
+                Arguments.of("auth: no credentials", Map.of("auth", "u:$2y$04$" + "a".repeat(53)), "GET /api HTTP/1.1\r\nHost: app.test\r\n\r\n",
+                        "HTTP/1.1 401 Unauthorized", "www-authenticate: Basic realm=\"app.test\"", true),
+                Arguments.of("max-body by Content-Length", Map.of("max-body", "4"),
+                        "POST /api HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\r\nhello",
+                        "HTTP/1.1 413 Request Entity Too Large", "connection: close", false),
+                Arguments.of("dotted path reaches the path route's options", Map.of("allow", "10.0.0.0/8"),
+                        "GET /x/../%61pi HTTP/1.1\r\nHost: app.test\r\n\r\n", "HTTP/1.1 403 Forbidden", "content-type: text/plain", true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void routeOptionsAnswerLocally(String name, Map<String, String> options, String request, String statusLine, String header,
+                                   boolean open) {
+        route("app.test", "http://10.0.0.1:80");
+        route(new Frontend("app.test", "/api", "app.test", List.of("http://10.0.0.2:80"), Set.of(), options));
+        connect();
+
+        String answer = send(request);
+
+        assertThat(answer).startsWith(statusLine + "\r\n").contains("\r\n" + header);
+        assertThat(client.isActive()).as("connection open").isEqualTo(open);
+        assertThat(backends.leases).isEmpty();
+    }
+
+    @Test
+    void aPathRouteStripsItsPrefixAndAChunkedBodyOverTheLimitIsCut() {
+        route("app.test", "http://10.0.0.1:80");
+        route(new Frontend("app.test", "/api", "app.test", List.of("http://10.0.0.2:80"), Set.of(),
+                Map.of("strip-path", "true", "max-body", "4")));
+        connect();
+
+        send("POST /api/users?id=7 HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+        FakeBackends.Lease lease = backends.last();
+        HttpRequest forwarded = (HttpRequest) lease.sent().get(0);
+        assertThat(forwarded.uri()).isEqualTo("/users?id=7");
+        assertThat(forwarded.headers().get("X-Forwarded-Prefix")).isEqualTo("/api");
+        release(lease.sent());
+
+        String answer = send("3\r\ndef\r\n0\r\n\r\n");
+        assertThat(answer).startsWith("HTTP/1.1 413 Request Entity Too Large\r\n").contains("over the limit of 4 bytes");
+        assertThat(lease.releasedReusable).isFalse();
+        assertThat(client.isActive()).isFalse();
+    }
+
     @Test
     void aPipelinedRequestWaitsForTheOneBefore() {
         route("app.test", "http://10.0.0.1:80");
