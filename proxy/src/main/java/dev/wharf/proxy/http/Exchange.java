@@ -7,7 +7,6 @@ import dev.wharf.proxy.pool.PoolBusyException;
 import dev.wharf.proxy.route.HostRoutes;
 import dev.wharf.proxy.route.ResolvedRoute;
 import dev.wharf.route.RouteOptions;
-import dev.wharf.route.RoutePaths;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -25,11 +24,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
-import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
-import io.netty.handler.codec.http.cookie.DefaultCookie;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
@@ -44,7 +38,10 @@ import java.util.concurrent.CompletableFuture;
  * backend connection reports to while the exchange holds its lease.
  *
  * <p>Over 250 lines because the request's life is one sequence (route, connect, send, relay the answer, end)
- * whose steps share its state; split, each part would reach into the others' fields.
+ * whose steps share its state; split, each part would reach into the others' fields. What a route's options
+ * decide before a backend is chosen lives in {@link RouteAccess}; what stays here is what acts on the exchange's
+ * own state: the sticky backend and its cookie, a chunked body over the limit, the route's timeout, and the
+ * least-conn count while the lease is held.
  *
  * <p>Nothing is read from the client's body before a backend has accepted the connection, so a connect
  * failure is retried on another backend whatever the request. Every path ends in a response, a close, or both.
@@ -52,7 +49,6 @@ import java.util.concurrent.CompletableFuture;
 final class Exchange implements BackendListener {
 
     private static final String PING_HOST = "__ping__";
-    private static final AsciiString X_FORWARDED_PREFIX = AsciiString.cached("x-forwarded-prefix");
 
     private enum State { ROUTING, SENDING_BODY, BODY_SENT, DISCARDING, SWITCHING, DONE }
 
@@ -155,27 +151,13 @@ final class Exchange implements BackendListener {
             respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host, false);
             return;
         }
-        String path = RoutePaths.pathOf(request.uri());
-        if (resolved.hasPaths()) {
-            String canonical = RoutePaths.canonical(path);
-            if (!canonical.equals(path)) {
-                // Forwarded as matched: a backend must not see a path that slipped past a path route's options.
-                request.setUri(canonical + request.uri().substring(path.length()));
-                path = canonical;
-            }
-        }
-        route = resolved.match(path);
-        if (route == null) {
-            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host + " and path " + RequestRules.printable(path), false);
-            return;
-        }
-        RouteOptions options = route.options();
-        RouteAccess.Answer answer = RouteAccess.check(options, request, connection.scheme(), host,
-                RouteAccess.client(connection.clientAddress(), forwardedFor));
-        if (answer != null) {
-            respond(answer, null);
-        } else if (!options.auth().isEmpty()) {
-            CompletableFuture<BasicAuth.Verdict> verdict = shared.auth.check(options.auth(),
+        RouteAccess.Decision decision = RouteAccess.admit(resolved, request, host, connection.scheme(),
+                connection.clientAddress(), forwardedFor);
+        route = decision.route();
+        if (decision.answer() != null) {
+            respond(decision.answer());
+        } else if (!route.options().auth().isEmpty()) {
+            CompletableFuture<BasicAuth.Verdict> verdict = shared.auth.check(route.options().auth(),
                     request.headers().get(HttpHeaderNames.AUTHORIZATION));
             if (verdict.isDone()) {
                 authorized(verdict.join(), null);
@@ -183,7 +165,7 @@ final class Exchange implements BackendListener {
                 verdict.whenCompleteAsync(this::authorized, ctx.executor());
             }
         } else {
-            forward(path);
+            forward();
         }
     }
 
@@ -191,38 +173,20 @@ final class Exchange implements BackendListener {
         if (state != State.ROUTING) {
             return;
         }
-        if (verdict == BasicAuth.Verdict.ALLOWED) {
-            forward(RoutePaths.pathOf(request.uri()));
-        } else if (verdict == BasicAuth.Verdict.BUSY || error != null) {
-            respond(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many password checks under way, try again", false);
+        RouteAccess.Answer refused = RouteAccess.afterAuth(error != null ? BasicAuth.Verdict.BUSY : verdict, host);
+        if (refused != null) {
+            respond(refused);
         } else {
-            respond(new RouteAccess.Answer(HttpResponseStatus.UNAUTHORIZED, null, "credentials required for " + host),
-                    "Basic realm=\"" + host + "\", charset=\"UTF-8\"");
+            forward();
         }
     }
 
-    /** The request goes to a backend of the route: the path prefix taken away when the route says so. */
-    private void forward(String path) {
-        RouteOptions options = route.options();
-        if (options.stripPath() && !route.path().isEmpty()) {
-            request.setUri(RoutePaths.strip(route.path(), path) + request.uri().substring(path.length()));
-            request.headers().set(X_FORWARDED_PREFIX, route.path());
-        }
-        if (options.sticky() != null) {
-            stickyToken = cookie(options.sticky());
+    private void forward() {
+        RouteAccess.rewriteForBackend(route, request);
+        if (route.options().sticky() != null) {
+            stickyToken = StickyCookie.read(request.headers(), route.options().sticky());
         }
         connectNext();
-    }
-
-    private String cookie(String name) {
-        for (String header : request.headers().getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
-                if (cookie.name().equals(name)) {
-                    return cookie.value();
-                }
-            }
-        }
-        return null;
     }
 
     // ---- Finding a backend ----
@@ -235,7 +199,7 @@ final class Exchange implements BackendListener {
         }
         ResolvedRoute.Backend next = backend == null ? stuckTo() : null;
         if (next == null) {
-            next = route.pick(tried, shared.deadHere, shared.inFlight::count);
+            next = route.pick(tried, shared.deadHere, shared.inFlightCount);
         }
         if (next == null) {
             respond(HttpResponseStatus.BAD_GATEWAY, "no live backend for host " + host, false);
@@ -455,11 +419,7 @@ final class Exchange implements BackendListener {
         }
         String sticky = route.options().sticky();
         if (sticky != null && !backend.token().equals(stickyToken)) {
-            DefaultCookie cookie = new DefaultCookie(sticky, backend.token());
-            cookie.setPath("/");
-            cookie.setHttpOnly(true);
-            cookie.setSecure(connection.scheme().equals("https"));
-            response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie));
+            StickyCookie.set(response.headers(), sticky, backend.token(), connection.scheme().equals("https"));
         }
         lastClientWrite = ctx.write(response);
     }
@@ -619,13 +579,13 @@ final class Exchange implements BackendListener {
         return close || !keepAlive || (hasBody && state != State.BODY_SENT && !requestSent) || shared.draining();
     }
 
-    private void respond(RouteAccess.Answer answer, String authenticate) {
+    private void respond(RouteAccess.Answer answer) {
         boolean close = answer.status() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE; // its body stays unread
         FullHttpResponse response = answer.location() != null
                 ? Responses.redirect(ctx.alloc(), answer.location(), closeAfterLocalAnswer(close))
                 : Responses.error(ctx.alloc(), answer.status(), answer.detail(), closeAfterLocalAnswer(close));
-        if (authenticate != null) {
-            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, authenticate);
+        if (answer.authenticate() != null) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, answer.authenticate());
         }
         respond(response);
     }

@@ -11,6 +11,7 @@ import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.route.BackendUrl;
 
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * What every client connection shares: client and backend settings, the route cache, dead marks, backend connections,
@@ -28,6 +29,8 @@ public final class ProxyContext {
     final Predicate<BackendUrl> deadHere;
     final Backends backends;
     final InFlight inFlight = new InFlight();
+    /** {@code inFlight::count}, made once rather than per request. */
+    final ToIntFunction<BackendUrl> inFlightCount = inFlight::count;
     final BasicAuth auth;
     final AccessLog accessLog;
     final ProxyMetrics metrics;

@@ -47,4 +47,37 @@ class ResolvedRouteTest {
         }
         assertThat(picked).containsExactlyElementsOf(expected);
     }
+
+    @org.junit.jupiter.api.Test
+    void leastConnPicksTheBackendWithFewestRequestsInFlightAndSkipsTheDead() {
+        ResolvedRoute route = new ResolvedRoute("app.test", new Frontend("app.test", "", "app", List.of(A, B, C), Set.of(),
+                java.util.Map.of("lb", "least-conn")));
+        java.util.Map<String, Integer> load = java.util.Map.of(A, 3, B, 1, C, 2);
+        for (int i = 0; i < 4; i++) {
+            assertThat(route.pick(null, url -> false, url -> load.get(url.toString())).stored()).isEqualTo(B);
+        }
+        assertThat(route.pick(null, url -> url.toString().equals(B), url -> load.get(url.toString())).stored()).isEqualTo(C);
+    }
+
+    @org.junit.jupiter.api.Test
+    void randomSpreadsOverEveryLiveBackend() {
+        ResolvedRoute route = new ResolvedRoute("app.test", new Frontend("app.test", "", "app", List.of(A, B, C), Set.of(2),
+                java.util.Map.of("lb", "random")));
+        java.util.Set<String> picked = new java.util.HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            picked.add(route.pick(null, url -> false, url -> 0).stored());
+        }
+        assertThat(picked).containsExactlyInAnyOrder(A, B);
+    }
+
+    @org.junit.jupiter.api.Test
+    void stickyTokensNameBackendsStablyWithoutTheirAddress() {
+        ResolvedRoute route = new ResolvedRoute("app.test", new Frontend("app.test", "app", List.of(A, B, "not a url"), Set.of()));
+        ResolvedRoute again = new ResolvedRoute("other.test", new Frontend("other.test", "x", List.of(B, A), Set.of()));
+        ResolvedRoute.Backend b = route.backends().get(1);
+        assertThat(b.token()).doesNotContain("10.0.0").isEqualTo(again.backends().get(0).token());
+        assertThat(route.byToken(b.token())).isSameAs(b);
+        assertThat(route.byToken(route.backends().get(2).token())).isNull(); // unusable
+        assertThat(route.byToken("nope")).isNull();
+    }
 }
