@@ -85,13 +85,24 @@ public final class RoutePaths {
 
     /**
      * The canonical form of a request path: percent-encoded unreserved characters decoded, dot segments
-     * (also encoded ones, after decoding) removed. Returns the argument itself when it is already canonical,
-     * the common case, without allocating.
+     * (also encoded ones, after decoding) and empty segments removed; the canonical form of a canonical form is
+     * itself. Returns the argument itself when it is already canonical, the common case, without allocating.
      */
     public static String canonical(String path) {
         if (path.indexOf('%') < 0 && path.indexOf("/.") < 0 && path.indexOf("//") < 0) {
             return path;
         }
+        // Until nothing changes: a decoded escape can complete a new one ("%6%31" is "%61" after one pass), and a
+        // backend decoding what is forwarded must not find a path other than the one matched. Each pass that
+        // changes something shortens the path, so this ends.
+        String current = path;
+        for (String next = once(current); !next.equals(current); next = once(current)) {
+            current = next;
+        }
+        return current.equals(path) ? path : current;
+    }
+
+    private static String once(String path) {
         String decoded = decodeUnreserved(path);
         StringBuilder out = new StringBuilder(decoded.length());
         int i = 0;
@@ -119,8 +130,7 @@ public final class RoutePaths {
         if (out.length() == 0 || out.charAt(0) != '/') {
             out.insert(0, '/');
         }
-        String result = out.toString();
-        return result.equals(path) ? path : result;
+        return out.toString();
     }
 
     private static String decodeUnreserved(String path) {

@@ -69,6 +69,8 @@ class RoutePathsTest {
     @CsvSource(delimiter = '|', value = {
             "/api/x          | /api/x",
             "/%61pi/x        | /api/x",
+            "/%6%31dmin      | /admin",
+            "/%25616         | /%25616",
             "/x/../api       | /api",
             "/x/%2e%2e/api   | /api",
             "/./api/./x      | /api/x",

@@ -1,8 +1,5 @@
 package dev.wharf.agent.routing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.wharf.agent.docker.ContainerSnapshot;
 import dev.wharf.route.Hosts;
 import dev.wharf.route.InvalidRouteException;
@@ -10,7 +7,6 @@ import dev.wharf.route.RouteOptions;
 import dev.wharf.route.RoutePaths;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +42,6 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
     static final String OPTION_PREFIX = "wharf.";
     static final String ROUTE_PREFIX = "wharf.route.";
     private static final Pattern NAMED = Pattern.compile("wharf\\.route\\.([A-Za-z0-9_-]{1,64})\\.([a-z-]+)");
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     /**
      * One route of the container.
@@ -78,7 +73,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
         List<Spec> routes = new ArrayList<>();
         String virtualHost = container.setting(VIRTUAL_HOST);
         if (container.setting(VIRTUAL_HOST_MULTIPORTS) != null) {
-            routes.addAll(multiports(container.setting(VIRTUAL_HOST_MULTIPORTS), scheme, options));
+            routes.addAll(Multiports.parse(container.setting(VIRTUAL_HOST_MULTIPORTS), scheme, options));
         } else if (virtualHost != null) {
             Map<String, String> own = new TreeMap<>(options);
             String path = path(container.labels().containsKey(PATH) ? PATH : VIRTUAL_PATH,
@@ -108,7 +103,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
         return options;
     }
 
-    private static Map<String, String> validated(Map<String, String> options, String prefix) throws LabelException {
+    static Map<String, String> validated(Map<String, String> options, String prefix) throws LabelException {
         RouteOptions.Parsed parsed = RouteOptions.parse(options);
         for (Map.Entry<String, String> problem : parsed.problems().entrySet()) {
             throw new LabelException(prefix + problem.getKey(), options.get(problem.getKey()), problem.getValue());
@@ -158,58 +153,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
                 path(prefix + "path", keys.get("path")), validated(options, prefix));
     }
 
-    /**
-     * nginx-proxy's {@code VIRTUAL_HOST_MULTIPORTS}: YAML or JSON, host to (nothing, or path to (nothing, or
-     * {@code port} and {@code dest})). It replaces VIRTUAL_HOST, VIRTUAL_PORT, VIRTUAL_PATH and VIRTUAL_DEST.
-     */
-    private static List<Spec> multiports(String value, String scheme, Map<String, String> options) throws LabelException {
-        JsonNode root;
-        try {
-            root = YAML.readTree(value);
-        } catch (Exception e) {
-            throw new LabelException(VIRTUAL_HOST_MULTIPORTS, value, "is not YAML or JSON: " + firstLine(e.getMessage()));
-        }
-        if (root == null || !root.isObject() || root.isEmpty()) {
-            throw new LabelException(VIRTUAL_HOST_MULTIPORTS, value, "must map each host to its paths");
-        }
-        List<Spec> routes = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> hosts = root.fields(); hosts.hasNext(); ) {
-            Map.Entry<String, JsonNode> host = hosts.next();
-            Set<String> hostSet = hosts(VIRTUAL_HOST_MULTIPORTS, host.getKey());
-            JsonNode paths = host.getValue();
-            if (paths == null || paths.isNull() || paths.isEmpty()) {
-                routes.add(new Spec(VIRTUAL_HOST_MULTIPORTS, hostSet, OptionalInt.empty(), VIRTUAL_PORT, scheme,
-                        RoutePaths.WHOLE_HOST, validated(options, OPTION_PREFIX)));
-                continue;
-            }
-            if (!paths.isObject()) {
-                throw new LabelException(VIRTUAL_HOST_MULTIPORTS, value, "maps host " + host.getKey() + " to something other than paths");
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> entries = paths.fields(); entries.hasNext(); ) {
-                Map.Entry<String, JsonNode> path = entries.next();
-                JsonNode settings = path.getValue();
-                Map<String, String> own = new TreeMap<>(options);
-                OptionalInt port = OptionalInt.empty();
-                if (settings != null && settings.isObject()) {
-                    if (settings.has("port")) {
-                        port = port(VIRTUAL_HOST_MULTIPORTS, settings.get("port").asText());
-                    }
-                    if (settings.has("dest")) {
-                        dest(settings.get("dest").asText(), own);
-                    }
-                }
-                routes.add(new Spec(VIRTUAL_HOST_MULTIPORTS, hostSet, port, VIRTUAL_HOST_MULTIPORTS, scheme,
-                        path(VIRTUAL_HOST_MULTIPORTS, path.getKey()), validated(own, OPTION_PREFIX)));
-            }
-        }
-        return routes;
-    }
-
-    private static String firstLine(String message) {
-        return message == null ? "" : message.lines().findFirst().orElse("");
-    }
-
-    private static Set<String> hosts(String label, String value) throws LabelException {
+    static Set<String> hosts(String label, String value) throws LabelException {
         Set<String> hosts = new LinkedHashSet<>();
         for (String entry : value.split(",")) {
             if (entry.isBlank()) {
@@ -227,7 +171,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
         return hosts;
     }
 
-    private static String path(String label, String value) throws LabelException {
+    static String path(String label, String value) throws LabelException {
         try {
             return RoutePaths.prefix(value);
         } catch (InvalidRouteException e) {
@@ -236,7 +180,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
     }
 
     /** nginx-proxy's {@code VIRTUAL_DEST=/}: the path prefix is taken away; other rewrites are not supported. */
-    private static void dest(String value, Map<String, String> options) throws LabelException {
+    static void dest(String value, Map<String, String> options) throws LabelException {
         if (value == null || value.isBlank()) {
             return;
         }
@@ -246,7 +190,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
         options.put(RouteOptions.STRIP_PATH, "true");
     }
 
-    private static OptionalInt port(String label, String value) throws LabelException {
+    static OptionalInt port(String label, String value) throws LabelException {
         if (value == null || value.isBlank()) {
             return OptionalInt.empty();
         }
