@@ -84,6 +84,36 @@ class RouteOptionsIT {
     }
 
     @Test
+    void pathRoutesWorkUnderWildcardAndXipHosts() {
+        String parent = TestRedis.uniqueHost("wild");
+        route("*." + parent, "", backend("wild-site"), Map.of());
+        route("*." + parent, "/api", backend("wild-api"), Map.of("strip-path", "true"));
+        assertThat(get("a." + parent, "/api/headers").body()).startsWith("GET /headers ");
+        assertThat(get("b.c." + parent, "/").body()).isEqualTo("wild-site");
+
+        String app = "xip" + Long.toHexString(System.nanoTime());
+        route(app, "/api", backend("xip-api"), Map.of());
+        assertThat(get(app + ".10.1.2.3.nip.io", "/api/x").body()).isEqualTo("xip-api");
+        assertThat(get(app + ".10-1-2-3.sslip.io", "/other").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aPathRoutesDeadMarksAreItsOwn() {
+        String host = TestRedis.uniqueHost("pathdead");
+        String closed = "http://127.0.0.1:" + FreePort.find();
+        route(host, "", backend("whole"), Map.of());
+        proxy.store().addBackend(host, "/api", host, BackendUrl.parse(closed), Map.of()).toCompletableFuture().join();
+        route(host, "/api", backend("api-live"), Map.of());
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(get(host, "/api").body()).isEqualTo("api-live"); // the refused one is retried on the live one
+        }
+        assertThat(proxy.redis().smembers(proxy.key("dead:" + host + "/api"))).containsExactly("0");
+        assertThat(proxy.redis().exists(proxy.key("dead:" + host))).isZero(); // the whole-host route is untouched
+        assertThat(get(host, "/").body()).isEqualTo("whole");
+    }
+
+    @Test
     void aHostWithOnlyPathRoutesAnswers404ElsewhereNamingThePath() {
         String host = TestRedis.uniqueHost("onlypaths");
         route(host, "/app", backend("app"), Map.of());

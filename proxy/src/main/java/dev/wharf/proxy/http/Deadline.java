@@ -19,6 +19,8 @@ final class Deadline {
     private final Ticker ticker;
     private long deadlineNanos;
     private boolean scheduled;
+    /** When the pending check wakes up; a check that wakes at another time was superseded by an earlier one. */
+    private long wakeNanos;
 
     Deadline(EventExecutor loop, Runnable onExpiry) {
         this.loop = loop;
@@ -26,11 +28,11 @@ final class Deadline {
         this.ticker = loop instanceof AbstractScheduledEventExecutor scheduled ? scheduled.ticker() : Ticker.systemTicker();
     }
 
+    /** Moves the deadline; schedules a check only when none is pending or the pending one would wake too late. */
     void arm(long timeoutNanos) {
         deadlineNanos = ticker.nanoTime() + timeoutNanos;
-        if (!scheduled) {
-            scheduled = true;
-            loop.schedule(this::check, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (!scheduled || deadlineNanos - wakeNanos < 0) {
+            checkAt(deadlineNanos); // a shorter timeout than the last one (a route's own) must not wait for it
         }
     }
 
@@ -38,15 +40,22 @@ final class Deadline {
         deadlineNanos = 0;
     }
 
-    private void check() {
+    private void checkAt(long wake) {
+        scheduled = true;
+        wakeNanos = wake;
+        loop.schedule(() -> check(wake), wake - ticker.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    private void check(long wake) {
+        if (wake != wakeNanos) {
+            return;
+        }
         scheduled = false;
         if (deadlineNanos == 0) {
             return;
         }
-        long left = deadlineNanos - ticker.nanoTime();
-        if (left > 0) {
-            scheduled = true;
-            loop.schedule(this::check, left, TimeUnit.NANOSECONDS);
+        if (deadlineNanos - ticker.nanoTime() > 0) {
+            checkAt(deadlineNanos);
         } else {
             deadlineNanos = 0;
             onExpiry.run();

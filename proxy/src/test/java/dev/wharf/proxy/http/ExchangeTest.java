@@ -255,6 +255,26 @@ class ExchangeTest {
     }
 
     @Test
+    void aRoutesShorterTimeoutAppliesOnAConnectionThatWaitedLongerBefore() {
+        route("app.test", "http://10.0.0.1:80");
+        route(new Frontend("quick.test", "", "quick.test", List.of("http://10.0.0.2:80"), Set.of(), Map.of("timeout", "300ms")));
+        connect();
+
+        send(GET);
+        release(backends.last().sent());
+        backends.last().answer(response(200, "2"), new DefaultLastHttpContent(ascii("ok")));
+        assertThat(received()).startsWith("HTTP/1.1 200 OK");
+
+        send("GET / HTTP/1.1\r\nHost: quick.test\r\n\r\n");
+        release(backends.last().sent());
+        client.advanceTimeBy(400, TimeUnit.MILLISECONDS);
+        client.runPendingTasks();
+
+        assertThat(received()).startsWith("HTTP/1.1 504 Gateway Timeout");
+        assertThat(marks).containsExactly("http://10.0.0.2:80");
+    }
+
+    @Test
     void aMalformedChunkNeverReachesTheBackendAsAWholeBody() {
         route("app.test", "http://10.0.0.1:80");
         connect();
