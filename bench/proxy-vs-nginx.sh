@@ -4,6 +4,7 @@
 # ratios (target: Wharf >= 1.1x nginx's req/s, p99 <= nginx's).
 # Needs: wrk, nginx-light, haproxy, redis-server (Debian packages); builds the proxy jar if missing.
 # Usage: bench/proxy-vs-nginx.sh [seconds=10] [connections=64] [workers=2] [http|https]
+# (WHARF_BENCH_OPTIONS puts route options on Wharf's route: see below.)
 # With https, both proxies terminate TLS with the same certificate (made here with openssl); the backend stays
 # plain HTTP.
 set -euo pipefail
@@ -87,6 +88,12 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/d
 pids+=($!)
 sleep 0.5
 redis-cli -p "$redis_port" rpush frontend:bench.localhost bench "http://127.0.0.1:$backend_port" >/dev/null
+# WHARF_BENCH_OPTIONS="allow 127.0.0.0/8 lb least-conn": route options (SPEC §6) on the benchmarked route, to
+# measure what they cost; none by default (the plain request path).
+if [ -n "${WHARF_BENCH_OPTIONS:-}" ]; then
+  # shellcheck disable=SC2086
+  redis-cli -p "$redis_port" hset wharf:options:bench.localhost $WHARF_BENCH_OPTIONS >/dev/null
+fi
 # The JVM options the Docker image uses; override with WHARF_JAVA_OPTS (and the jar with WHARF_JAR).
 java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC} -jar "${WHARF_JAR:-proxy/target/wharf-proxy.jar}" --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
   --admin-port "$admin_port" --access-log off --workers "${WHARF_WORKERS:-$workers}" \
