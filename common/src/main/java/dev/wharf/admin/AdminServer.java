@@ -1,6 +1,7 @@
 package dev.wharf.admin;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -19,6 +20,8 @@ import java.util.function.BooleanSupplier;
 public final class AdminServer implements AutoCloseable {
 
     private final HttpServer server;
+    private volatile HttpHandler home;
+    private volatile String token;
 
     public AdminServer(String bind, int port, BooleanSupplier healthy, BooleanSupplier ready,
                        PrometheusMeterRegistry metrics) throws IOException {
@@ -27,12 +30,50 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/readyz", exchange -> status(exchange, ready.getAsBoolean()));
         server.createContext("/metrics", exchange ->
                 respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
-        server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8", "not found\n"));
+        server.createContext("/", exchange -> {
+            HttpHandler page = home;
+            if (page == null) {
+                respond(exchange, 404, "text/plain; charset=utf-8", "not found\n");
+            } else if (exchange.getRequestURI().getPath().equals("/")) {
+                guarded(page).handle(exchange);
+            } else {
+                page.handle(exchange); // the page's own assets, the same for everyone: no token (a browser sends none)
+            }
+        });
+    }
+
+    /**
+     * Requires this token on {@link #handle}d endpoints and the home page ({@code Authorization: Bearer <token>},
+     * or {@code ?token=} for a page opened in a browser); health, readiness, metrics and the home page's assets
+     * stay open.
+     */
+    public void requireToken(String token) {
+        this.token = token;
+    }
+
+    /** What answers every path no endpoint claims (the dashboard); 404 without one. */
+    public void home(HttpHandler page) {
+        this.home = page;
     }
 
     /** Adds an endpoint (before {@link #start}); the handler may block: the admin port has its own thread. */
-    public void handle(String path, com.sun.net.httpserver.HttpHandler handler) {
-        server.createContext(path, handler);
+    public void handle(String path, HttpHandler handler) {
+        server.createContext(path, exchange -> guarded(handler).handle(exchange));
+    }
+
+    private HttpHandler guarded(HttpHandler handler) {
+        String required = token;
+        if (required == null) {
+            return handler;
+        }
+        return exchange -> {
+            if (AdminToken.presented(exchange, required)) {
+                handler.handle(exchange);
+            } else {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"wharf admin\"");
+                respond(exchange, 401, "text/plain; charset=utf-8", "this admin endpoint needs the admin token\n");
+            }
+        };
     }
 
     public void start() {

@@ -75,12 +75,17 @@ public final class ProxyCommand implements Callable<Integer> {
     Boolean redirectHttps;
 
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
-            description = "Port of /healthz, /readyz, /metrics and /api/routes, 0 = off (default: " + AdminSettings.PORT + "). Env: WHARF_ADMIN_PORT.")
+            description = "Port of /healthz, /readyz, /metrics, /api/routes, /api/frontends and the dashboard (/), 0 = off (default: " + AdminSettings.PORT + "). Env: WHARF_ADMIN_PORT.")
     Integer adminPort;
 
     @Option(names = "--admin-bind", defaultValue = "${env:WHARF_ADMIN_BIND}",
             description = "Address of the admin port (default: " + AdminSettings.BIND + "). Env: WHARF_ADMIN_BIND.")
     String adminBind;
+
+    @Option(names = "--admin-token", defaultValue = "${env:WHARF_ADMIN_TOKEN}",
+            description = "Token the dashboard and /api/* require (Authorization: Bearer <token>, or ?token= on the page);"
+                    + " required when --admin-bind is not loopback. Env: WHARF_ADMIN_TOKEN.")
+    String adminToken;
 
     @Option(names = "--xip-domain", split = ",", defaultValue = "${env:WHARF_XIP_DOMAIN}",
             description = "xip.io-style domains, repeatable (default: xip.io, nip.io, sslip.io). Env: WHARF_XIP_DOMAIN.")
@@ -212,11 +217,22 @@ public final class ProxyCommand implements Callable<Integer> {
                         first(trustForwarded, null, false),
                         first(underscoresInHeaders, null, false),
                         first(accessLog, file.accessLog(), ClientSettings.ACCESS_LOG)),
-                new AdminSettings(first(adminBind, null, AdminSettings.BIND),
-                        port("--admin-port", first(adminPort, null, AdminSettings.PORT))),
+                admin(),
                 atLeastZero("--workers", first(workers, file.workers(), ProxySettings.WORKERS)),
                 Duration.ofSeconds(atLeastZero("--shutdown-grace",
                         first(shutdownGrace, null, ProxySettings.SHUTDOWN_GRACE_SECONDS))));
+    }
+
+    /** The admin port; one open beyond loopback must ask for a token (its API lists every route). */
+    private AdminSettings admin() {
+        AdminSettings admin = new AdminSettings(first(adminBind, null, AdminSettings.BIND),
+                port("--admin-port", first(adminPort, null, AdminSettings.PORT)),
+                adminToken == null || adminToken.isBlank() ? null : adminToken.trim());
+        if (admin.port() != 0 && !admin.loopbackOnly() && admin.token() == null) {
+            throw new ParameterException(spec.commandLine(), "--admin-bind " + admin.bind()
+                    + " is not loopback: set --admin-token (WHARF_ADMIN_TOKEN) so that the dashboard and /api/* are not open to all");
+        }
+        return admin;
     }
 
     private static HipacheConfig readConfig(Path path) {

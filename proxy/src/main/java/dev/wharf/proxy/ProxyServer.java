@@ -1,6 +1,8 @@
 package dev.wharf.proxy;
 
 import dev.wharf.admin.AdminServer;
+import dev.wharf.proxy.admin.Dashboard;
+import dev.wharf.proxy.admin.FrontendListing;
 import dev.wharf.proxy.admin.RouteListing;
 import dev.wharf.proxy.config.ListenerSettings;
 import dev.wharf.proxy.config.ProxySettings;
@@ -125,7 +127,12 @@ public final class ProxyServer implements AutoCloseable {
         this.admin = settings.admin().port() == 0 ? null
                 : new AdminServer(settings.admin().bind(), settings.admin().port(), this::healthy, this::ready, metrics.registry());
         if (admin != null) {
+            if (settings.admin().token() != null) {
+                admin.requireToken(settings.admin().token());
+            }
             admin.handle("/api/routes", new RouteListing(routes, store, order, dead));
+            admin.handle("/api/frontends", new FrontendListing(redis, dead, metrics));
+            admin.home(new Dashboard());
             admin.start();
             log.info("admin port (health, readiness, metrics) on {}:{}", settings.admin().bind(), admin.port());
         }

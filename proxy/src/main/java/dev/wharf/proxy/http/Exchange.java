@@ -653,8 +653,7 @@ final class Exchange implements BackendListener {
         }
         logged = true;
         long nanos = System.nanoTime() - startNanos;
-        String frontend = route == null ? null : route.frontendHost();
-        shared.metrics.request(frontend == null ? "none" : frontend, status, nanos);
+        shared.metrics.request(route == null ? "none" : route.key(), status, nanos);
         if (shared.accessLog.enabled()) {
             shared.accessLog.log(connection.clientIp(), request.method().name(), request.uri(),
                     request.protocolVersion().text(), status, responseBytes, request.headers().get(HttpHeaderNames.REFERER),

@@ -24,7 +24,7 @@ public final class ProxyMetrics {
     private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Map<String, Counter[]> requests = new ConcurrentHashMap<>();
+    private final Map<String, FrontendTraffic> requests = new ConcurrentHashMap<>();
     private final Timer latency;
     private final Counter connectFailures;
     private final Counter deadMarks;
@@ -51,23 +51,28 @@ public final class ProxyMetrics {
         return registry;
     }
 
-    /** One answered request; {@code frontend} is the frontend that matched, or "none". */
+    /** One answered request; {@code frontend} is the route that matched ({@code <host>[<path>]}), or "none". */
     public void request(String frontend, int status, long nanos) {
-        Counter[] byClass = requests.computeIfAbsent(frontend, this::countersOf);
-        int index = status / 100 - 1;
-        if (index >= 0 && index < byClass.length) {
-            byClass[index].increment();
+        FrontendTraffic traffic = requests.get(frontend);
+        if (traffic == null) {
+            traffic = requests.computeIfAbsent(frontend, this::trafficOf);
         }
+        traffic.record(status, nanos);
         latency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    private Counter[] countersOf(String frontend) {
+    private FrontendTraffic trafficOf(String frontend) {
         Counter[] counters = new Counter[STATUS_CLASSES.length];
         for (int i = 0; i < counters.length; i++) {
             counters[i] = Counter.builder("wharf.proxy.requests").description("Requests answered")
                     .tag("frontend", frontend).tag("status", STATUS_CLASSES[i]).register(registry);
         }
-        return counters;
+        return new FrontendTraffic(counters);
+    }
+
+    /** The traffic of one route since the start, or null when it had none (for the dashboard). */
+    public FrontendTraffic traffic(String frontend) {
+        return requests.get(frontend);
     }
 
     public void connectFailure() {

@@ -64,7 +64,7 @@ public final class DeadBackends {
         metrics.deadMark();
         log.warn("backend {} of {} marked dead for {} s: {}", backend.url(), route.requestHost(), ttl.toSeconds(), reason);
         // A path route's marks are its own: dead:<requestHost><path>, indexes into frontend:<host><path>.
-        String frontend = route.frontend().key();
+        String frontend = route.key();
         store.markDead(route.requestHost() + route.path(), frontend, backend.stored(), backend.index(), route.backends().size(), ttl)
                 .whenComplete((written, e) -> {
                     if (e != null) {

@@ -46,6 +46,7 @@ public final class ResolvedRoute {
 
     private final String requestHost;
     private final Frontend frontend;
+    private final String key;
     private final RouteOptions options;
     private final List<Backend> backends;
     private final AtomicInteger next = new AtomicInteger();
@@ -53,6 +54,7 @@ public final class ResolvedRoute {
     public ResolvedRoute(String requestHost, Frontend frontend) {
         this.requestHost = requestHost;
         this.frontend = frontend;
+        this.key = frontend.key();
         this.backends = parse(frontend);
         this.options = options(frontend);
     }
@@ -101,6 +103,11 @@ public final class ResolvedRoute {
 
     public Frontend frontend() {
         return frontend;
+    }
+
+    /** {@code <host><path>}: what {@code frontend:} is followed by in its key, and the route's name in metrics. */
+    public String key() {
+        return key;
     }
 
     /** The frontend host that matched (without the path). */

@@ -11,6 +11,7 @@ import dev.wharf.proxy.dns.DnsSettings;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RouteStore;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 
@@ -79,6 +80,16 @@ public final class TestProxy implements AutoCloseable {
 
     public int httpsPort() {
         return server.httpsPort();
+    }
+
+    public int adminPort() {
+        return server.adminPort();
+    }
+
+    /** Async commands on the same connection as {@link #redis}, for bulk writes. */
+    public synchronized RedisAsyncCommands<String, String> redisAsync() {
+        redis();
+        return connection.async();
     }
 
     /** GET on the admin port (started with {@code Settings.adminPort}); returns "status body". */
