@@ -100,6 +100,15 @@ class ProxyCommandTest {
         assertThat(run("--dns-port", "53", "--dns-zone", "bad zone", "--dns-ip", "10.0.0.1")).startsWith("wharf-proxy: --dns-zone: invalid host 'bad zone'");
     }
 
+    @Test
+    void anAdminPortBeyondLoopbackNeedsAToken() {
+        assertThat(run("--admin-bind", "0.0.0.0")).isEqualTo("wharf-proxy: --admin-bind 0.0.0.0 is not loopback: set --admin-token"
+                + " (WHARF_ADMIN_TOKEN) so that the dashboard and /api/* are not open to all (see --help)");
+        assertThat(settings("--admin-bind", "0.0.0.0", "--admin-token", " t0ken ").admin().token()).isEqualTo("t0ken");
+        assertThat(settings("--admin-bind", "0.0.0.0", "--admin-port", "0").admin().token()).isNull(); // no admin port at all
+        assertThat(settings("--admin-bind", "127.0.0.2").admin().token()).isNull();
+    }
+
     private static String run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine command = ProxyCommand.commandLine();
