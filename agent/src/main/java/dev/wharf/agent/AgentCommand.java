@@ -7,6 +7,7 @@ import dev.wharf.agent.docker.DockerEngine;
 import dev.wharf.agent.routing.RoutePlanner;
 import dev.wharf.agent.routing.RoutingSettings;
 import dev.wharf.agent.sync.AgentRecords;
+import dev.wharf.agent.sync.ContainerStatuses;
 import dev.wharf.agent.sync.DryRunWrites;
 import dev.wharf.agent.sync.Reconciler;
 import dev.wharf.agent.sync.RouteWrites;
@@ -111,7 +112,8 @@ public final class AgentCommand implements Callable<Integer> {
              RedisConnection redis = new RedisConnection(target)) {
             String id = agentId != null && !agentId.isBlank() ? agentId : engineHostName(docker);
             AgentRecords records = new AgentRecords(redis, id);
-            RouteWrites writes = dryRun ? new DryRunWrites(System.out) : new StoreWrites(new RouteStore(redis), records);
+            RouteWrites writes = dryRun ? new DryRunWrites(System.out) : new StoreWrites(new RouteStore(redis), records,
+                    new ContainerStatuses(redis, id));
             AgentMetrics metrics = new AgentMetrics();
             metrics.state("wharf.agent.redis.connected", "1 while the Redis connection is open", redis::connected);
             Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings), records, writes, metrics);

@@ -119,6 +119,43 @@ class AgentIT {
     }
 
     @Test
+    void recordsWhyAContainerIsNotRoutedAndForgetsItWhenDestroyed() throws Exception {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("why");
+        var broken = docker.backend("whybad").label("VIRTUAL_HOST", host).label("VIRTUAL_PORT", "abc");
+        String id = broken.start();
+        String name = broken.name();
+
+        Wait.untilEquals("the public reason for " + host, WAIT, "container " + name + " has an invalid label VIRTUAL_PORT",
+                () -> redis.hget("wharf:why:" + host, id));
+        var status = new com.fasterxml.jackson.databind.ObjectMapper().readTree(redis.hget("wharf:status:" + agentId, id));
+        assertThat(status.path("routed").asBoolean()).isFalse();
+        assertThat(status.path("detail").asText()).contains("VIRTUAL_PORT='abc' is not a number"); // admin API only
+        assertThat(status.path("hosts").toString()).contains(host);
+
+        docker.pause(id);
+        docker.unpause(id);
+        docker.stop(id);
+        Wait.untilEquals("the reason after docker stop", WAIT, "container " + name + " is not running",
+                () -> redis.hget("wharf:why:" + host, id));
+        docker.remove(id);
+        Wait.until("status and reason to go with the container", WAIT,
+                () -> redis.hget("wharf:why:" + host, id) == null && redis.hget("wharf:status:" + agentId, id) == null);
+    }
+
+    @Test
+    void aRoutedContainerIsRecordedRoutedWithNoReason() {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("routedstatus");
+        String id = docker.backend("routedstatus").label("VIRTUAL_HOST", host).label("VIRTUAL_PORT", "8080").start();
+        Wait.until("a routed status", WAIT, () -> {
+            String json = redis.hget("wharf:status:" + agentId, id);
+            return json != null && json.contains("\"routed\":true") && json.contains(host);
+        });
+        assertThat(redis.exists("wharf:why:" + host)).isZero();
+    }
+
+    @Test
     void skipsAContainerWithABadOptionNamingTheLabel() {
         TestAgent agent = agent(RoutingSettings.defaults());
         String host = TestRedis.uniqueHost("badoption");

@@ -5,6 +5,7 @@ import dev.wharf.agent.docker.DockerEngine;
 import dev.wharf.agent.routing.RoutePlanner;
 import dev.wharf.agent.routing.RoutingSettings;
 import dev.wharf.agent.sync.AgentRecords;
+import dev.wharf.agent.sync.ContainerStatuses;
 import dev.wharf.agent.sync.Reconciler;
 import dev.wharf.agent.sync.StoreWrites;
 import dev.wharf.store.RedisConnection;
@@ -28,7 +29,7 @@ final class TestAgent implements AutoCloseable {
         redis = new RedisConnection(RedisTarget.parse(redisUrl));
         AgentRecords records = new AgentRecords(redis, agentId);
         metrics = new AgentMetrics();
-        reconciler = new Reconciler(docker, new RoutePlanner(settings), records, new StoreWrites(new RouteStore(redis), records),
+        reconciler = new Reconciler(docker, new RoutePlanner(settings), records, new StoreWrites(new RouteStore(redis), records, new ContainerStatuses(redis, agentId)),
                 metrics);
         agent = new Agent(docker, reconciler, resync, metrics);
         redis.onReconnect(agent::redisReconnected);

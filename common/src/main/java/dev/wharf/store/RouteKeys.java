@@ -37,6 +37,16 @@ public record RouteKeys(String prefix) {
         return prefix + "wharf:agent:" + agentId;
     }
 
+    /** HASH of one agent: container id to the JSON of its routing status ("why not routed?"). */
+    public String containerStatuses(String agentId) {
+        return prefix + "wharf:status:" + agentId;
+    }
+
+    /** HASH: container id to why that container, which asks for this host, has no route (public words). */
+    public String why(String host) {
+        return prefix + "wharf:why:" + host;
+    }
+
     /** ZSET of agent heartbeats: agent id scored by the epoch second it was last seen. */
     public String agentHeartbeats() {
         return prefix + "wharf:agents";

@@ -3,6 +3,7 @@ package dev.wharf.store;
 import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Candidate;
 import dev.wharf.route.Frontend;
+import dev.wharf.route.LookupAnswer;
 import dev.wharf.route.LookupRule;
 import dev.wharf.route.RoutePaths;
 import io.lettuce.core.ScriptOutputType;
@@ -53,17 +54,19 @@ public final class RouteStore implements AutoCloseable {
     /**
      * The routes of the first candidate that has any, in lookup order: its whole-host frontend and its path
      * routes, each with the dead marks of the request host (Hipache keys {@code dead:} by the host the client
-     * asked for, not by the frontend that matched) and its options. Empty when no candidate has a route.
+     * asked for, not by the frontend that matched) and its options. When no candidate has a route, none, and why
+     * the agents say the request host has none.
      */
-    public CompletionStage<List<Frontend>> lookup(String requestHost, List<Candidate> candidates) {
-        String[] args = new String[candidates.size() + 5];
+    public CompletionStage<LookupAnswer> lookup(String requestHost, List<Candidate> candidates) {
+        String[] args = new String[candidates.size() + 6];
         args[0] = keys.frontend("");
         args[1] = keys.dead("");
         args[2] = keys.paths("");
         args[3] = keys.options("");
-        args[4] = requestHost;
+        args[4] = keys.why("");
+        args[5] = requestHost;
         for (int i = 0; i < candidates.size(); i++) {
-            args[i + 5] = candidates.get(i).frontend();
+            args[i + 6] = candidates.get(i).frontend();
         }
         return call(r -> LOOKUP.<List<Object>>run(r, new String[0], args))
                 .thenApply(reply -> toFrontends(reply, candidates));
@@ -77,7 +80,7 @@ public final class RouteStore implements AutoCloseable {
     /** The route stored under exactly this host and path, with the dead marks of that host. */
     public CompletionStage<Optional<Frontend>> read(String host, String path) {
         return lookup(host, List.of(new Candidate(host, LookupRule.EXACT)))
-                .thenApply(found -> found.stream().filter(f -> f.path().equals(path)).findFirst());
+                .thenApply(found -> found.routes().stream().filter(f -> f.path().equals(path)).findFirst());
     }
 
     /** What adding a backend did. */
@@ -146,10 +149,10 @@ public final class RouteStore implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Frontend> toFrontends(List<Object> reply, List<Candidate> candidates) {
+    private static LookupAnswer toFrontends(List<Object> reply, List<Candidate> candidates) {
         int position = ((Long) reply.get(0)).intValue();
         if (position == 0) {
-            return List.of();
+            return new LookupAnswer(List.of(), reply.size() > 1 ? (List<String>) reply.get(1) : List.of());
         }
         String host = candidates.get(position - 1).frontend();
         List<Frontend> frontends = new ArrayList<>(reply.size() - 1);
@@ -164,7 +167,7 @@ public final class RouteStore implements AutoCloseable {
             frontends.add(new Frontend(host, (String) route.get(0), list.get(0), list.subList(1, list.size()),
                     deadIndexes((List<String>) route.get(2)), fields));
         }
-        return frontends;
+        return LookupAnswer.of(frontends);
     }
 
     private static Set<Integer> deadIndexes(List<String> members) {

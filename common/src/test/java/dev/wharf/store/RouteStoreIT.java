@@ -186,17 +186,20 @@ class RouteStoreIT {
         redis.sadd("dead:" + request, "1");
         LookupOrder order = LookupOrder.withDefaults();
 
-        Frontend viaWildcard = get(store.lookup(request, order.candidates(request))).get(0);
+        Frontend viaWildcard = get(store.lookup(request, order.candidates(request))).routes().get(0);
         assertThat(viaWildcard.host()).isEqualTo("*." + parent);
         assertThat(viaWildcard.dead()).containsExactly(1);
 
         redis.rpush("frontend:" + request, "exact", "http://10.0.0.3:80");
-        Frontend exact = get(store.lookup(request, order.candidates(request))).get(0);
+        Frontend exact = get(store.lookup(request, order.candidates(request))).routes().get(0);
         assertThat(exact.host()).isEqualTo(request);
         assertThat(exact.identifier()).isEqualTo("exact");
 
         String unknown = TestRedis.uniqueHost("unknown") + ".invalid";
-        assertThat(get(store.lookup(unknown, List.of(order.candidates(unknown).get(0))))).isEmpty();
+        assertThat(get(store.lookup(unknown, List.of(order.candidates(unknown).get(0)))).routes()).isEmpty();
+        // Why not, as the agents wrote it for that host
+        redis.hset("wharf:why:" + unknown, "c0ffee", "container web-1 is unhealthy");
+        assertThat(get(store.lookup(unknown, order.candidates(unknown))).whyNot()).containsExactly("container web-1 is unhealthy");
     }
 
     @Test
@@ -212,7 +215,7 @@ class RouteStoreIT {
                 Map.of("strip-path", "true", "lb", "least-conn"));
         redis.sadd("dead:" + host + "/api", "0");
 
-        List<Frontend> routes = get(store.lookup(host, List.of(new Candidate(host, LookupRule.EXACT))));
+        List<Frontend> routes = get(store.lookup(host, List.of(new Candidate(host, LookupRule.EXACT)))).routes();
         assertThat(routes).extracting(Frontend::path).containsExactlyInAnyOrder("", "/api");
         Frontend api = routes.stream().filter(f -> f.path().equals("/api")).findFirst().orElseThrow();
         assertThat(api.options()).containsEntry("lb", "least-conn");

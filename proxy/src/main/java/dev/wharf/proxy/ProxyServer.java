@@ -1,6 +1,7 @@
 package dev.wharf.proxy;
 
 import dev.wharf.admin.AdminServer;
+import dev.wharf.proxy.admin.ContainerListing;
 import dev.wharf.proxy.admin.Dashboard;
 import dev.wharf.proxy.admin.FrontendListing;
 import dev.wharf.proxy.admin.RouteListing;
@@ -130,7 +131,9 @@ public final class ProxyServer implements AutoCloseable {
             if (settings.admin().token() != null) {
                 admin.requireToken(settings.admin().token());
             }
-            admin.handle("/api/routes", new RouteListing(routes, store, order, dead));
+            ContainerListing containers = new ContainerListing(redis);
+            admin.handle("/api/routes", new RouteListing(routes, store, order, dead, containers));
+            admin.handle("/api/containers", containers);
             admin.handle("/api/frontends", new FrontendListing(redis, dead, metrics));
             admin.home(new Dashboard());
             admin.start();

@@ -114,8 +114,16 @@ class DashboardIT {
             proxy.get(host, "/");
         }
 
+        String broken = TestRedis.uniqueHost("broken");
+        proxy.redis().hset(proxy.key("wharf:status:dash-agent"), "bad1", "{\"container\":\"web-9\",\"routed\":false,"
+                + "\"why\":\"is unhealthy\",\"detail\":null,\"hosts\":[\"" + broken + "\"],\"routes\":[],\"updated\":\"now\"}");
+        proxy.redis().hset(proxy.key("wharf:why:" + broken), "bad1", "container web-9 is unhealthy");
+
         browser.get(adminUrl("/"));
         Wait.until("the routes to be listed", WAIT, () -> hasRow(host) && hasRow(other + "/api"));
+        Wait.until("the container that is not routed to be listed with why", WAIT, () -> String.valueOf(
+                ((JavascriptExecutor) browser).executeScript("return document.getElementById('unrouted-list').textContent;"))
+                .contains("web-9 is unhealthy" + broken));
         assertThat(row(host, "td")).contains("exact", backend.url(), "web-1", "http://10.9.9.9:80");
         assertThat(row(other + "/api", "td")).contains("strip-path=true");
         assertThat(row(host, ".backend.dead")).isEmpty();
@@ -131,10 +139,10 @@ class DashboardIT {
         });
 
         WebElement lookup = browser.findElement(By.id("lookup-input"));
-        lookup.sendKeys("x." + other + "/api/users");
+        lookup.sendKeys(broken + "/x");
         lookup.sendKeys(Keys.ENTER);
-        Wait.until("the lookup to show no match for an unknown host", WAIT,
-                () -> lookupText().contains("no route"));
+        Wait.until("the lookup to show no match and why", WAIT,
+                () -> lookupText().contains("no route") && lookupText().contains("container web-9 is unhealthy"));
         lookup.clear();
         lookup.sendKeys(other + "/api/users", Keys.ENTER);
         Wait.until("the lookup to show the matched route and rule", WAIT,

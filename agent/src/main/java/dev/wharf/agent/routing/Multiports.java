@@ -58,6 +58,20 @@ final class Multiports {
         return routes;
     }
 
+    /** The hosts named, or none when the value cannot be read. */
+    static List<String> hostsOf(String value) {
+        List<String> hosts = new ArrayList<>();
+        try {
+            JsonNode root = YAML.readTree(value);
+            if (root != null && root.isObject()) {
+                root.fieldNames().forEachRemaining(hosts::add);
+            }
+        } catch (Exception e) {
+            // unreadable: parse() says why
+        }
+        return hosts;
+    }
+
     private static RoutingLabels.Spec pathRoute(Set<String> hosts, Map.Entry<String, JsonNode> path, String scheme,
                                                 Map<String, String> options) throws LabelException {
         JsonNode settings = path.getValue();

@@ -19,8 +19,13 @@ public final class RoutePlanner {
     }
 
     public Decision plan(ContainerSnapshot container) {
-        if (!RoutingLabels.wanted(container) || !container.ready()) {
+        if (!RoutingLabels.asks(container)) {
             return Decision.none();
+        }
+        Set<String> asked = RoutingLabels.askedHosts(container);
+        String idle = idle(container);
+        if (idle != null) {
+            return Decision.notRouted(asked, idle, List.of());
         }
         List<String> warnings = new ArrayList<>();
         try {
@@ -38,8 +43,26 @@ public final class RoutePlanner {
             }
             return new Decision(routes, warnings.stream().distinct().map(w -> describe(container, w)).toList());
         } catch (LabelException e) {
-            return Decision.skipped(describe(container, e.getMessage() + "; not routed"));
+            return Decision.notRouted(asked, e.publicReason(), List.of(describe(container, e.getMessage() + "; not routed")));
         }
+    }
+
+    /** Why a container that asks for routes gets none in its current state, or null when it may have them. */
+    private static String idle(ContainerSnapshot container) {
+        if (!RoutingLabels.wanted(container)) {
+            return "is opted out (" + RoutingLabels.ENABLE + "=false)";
+        }
+        if (!container.running()) {
+            return "is not running";
+        }
+        if (container.paused()) {
+            return "is paused";
+        }
+        return switch (container.health()) {
+            case STARTING -> "is starting (its health check has not passed yet)";
+            case UNHEALTHY -> "is unhealthy";
+            default -> null;
+        };
     }
 
     private static String describe(ContainerSnapshot container, String problem) {

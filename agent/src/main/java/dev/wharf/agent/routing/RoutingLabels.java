@@ -58,13 +58,45 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
                 Map<String, String> options) {
     }
 
-    /** True when the container asks to be routed and did not opt out. */
-    static boolean wanted(ContainerSnapshot container) {
-        if ("false".equalsIgnoreCase(container.labels().get(ENABLE))) {
-            return false;
-        }
+    /** True when the container has routing labels (opted out or not). */
+    static boolean asks(ContainerSnapshot container) {
         return container.setting(VIRTUAL_HOST) != null || container.setting(VIRTUAL_HOST_MULTIPORTS) != null
                 || container.labels().keySet().stream().anyMatch(label -> label.startsWith(ROUTE_PREFIX));
+    }
+
+    /** True when the container asks to be routed and did not opt out. */
+    static boolean wanted(ContainerSnapshot container) {
+        return asks(container) && !"false".equalsIgnoreCase(container.labels().get(ENABLE));
+    }
+
+    /**
+     * The hosts the labels ask for, read leniently (valid entries of VIRTUAL_HOST, named routes' hosts,
+     * VIRTUAL_HOST_MULTIPORTS's keys): a container with a bad label still says which host it wanted.
+     */
+    static Set<String> askedHosts(ContainerSnapshot container) {
+        Set<String> hosts = new LinkedHashSet<>();
+        List<String> names = new ArrayList<>();
+        if (container.setting(VIRTUAL_HOST) != null) {
+            names.addAll(List.of(container.setting(VIRTUAL_HOST).split(",")));
+        }
+        container.labels().forEach((label, value) -> {
+            if (label.startsWith(ROUTE_PREFIX) && label.endsWith(".host")) {
+                names.add(value);
+            }
+        });
+        if (container.setting(VIRTUAL_HOST_MULTIPORTS) != null) {
+            names.addAll(Multiports.hostsOf(container.setting(VIRTUAL_HOST_MULTIPORTS)));
+        }
+        for (String name : names) {
+            try {
+                if (!name.isBlank()) {
+                    hosts.add(Hosts.frontendHost(name));
+                }
+            } catch (InvalidRouteException ignored) {
+                // not a host: nothing to say about it
+            }
+        }
+        return hosts;
     }
 
     static RoutingLabels parse(ContainerSnapshot container) throws LabelException {

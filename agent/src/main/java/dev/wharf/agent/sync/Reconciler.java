@@ -81,6 +81,13 @@ public final class Reconciler {
                         () -> wantedByOthers(id, plans, records.all()));
             }
         }
+        for (String id : writes.statusIds()) {
+            if (!running.containsKey(id) && !owned.containsKey(id)) {
+                // Stopped (its status says so) or destroyed while nothing was listening (its status goes).
+                Optional<ContainerSnapshot> container = docker.inspect(id);
+                converge(id, container, plan(id, container), Optional.empty(), Map::of);
+            }
+        }
         warnings.keySet().retainAll(running.keySet());
         writes.heartbeat();
         recordsWritten = writes.keepsRecords() && plans.values().stream().anyMatch(plan -> !plan.routes().isEmpty());
@@ -91,7 +98,11 @@ public final class Reconciler {
      * persistence, failed over to an empty replica) and the routes went with them. Sync thread only.
      */
     public boolean storeLostItsState() {
-        return recordsWritten && !records.exist();
+        boolean lost = recordsWritten && !records.exist();
+        if (lost) {
+            writes.statusesLost(); // they went with the records
+        }
+        return lost;
     }
 
     /** The container was sent a terminating signal: its routes go at its next convergence, before it exits. */
@@ -169,6 +180,11 @@ public final class Reconciler {
         Set<Route> want = decision.routes();
         Set<Route> had = owned.map(OwnedRoutes::routes).orElse(Set.of());
         String name = container.map(ContainerSnapshot::name).or(() -> owned.map(OwnedRoutes::container)).orElse(id);
+        if (container.isPresent()) {
+            writes.status(id, name, decision);
+        } else {
+            writes.statusGone(id);
+        }
 
         recordsWritten |= !want.isEmpty() && writes.keepsRecords();
         Set<Route> both = new HashSet<>(had);

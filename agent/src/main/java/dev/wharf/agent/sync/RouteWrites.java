@@ -1,6 +1,9 @@
 package dev.wharf.agent.sync;
 
+import dev.wharf.agent.routing.Decision;
 import dev.wharf.agent.routing.Route;
+
+import java.util.Set;
 
 /** The writes a reconcile makes: to Redis, or (with {@code --dry-run}) only to the log. */
 public interface RouteWrites {
@@ -25,4 +28,21 @@ public interface RouteWrites {
 
     /** Says this agent is alive (after each full reconcile). */
     void heartbeat();
+
+    /** Records whether an existing container with routing labels is routed, and why not ("why not routed?"). */
+    default void status(String containerId, String name, Decision decision) {
+    }
+
+    /** Forgets a destroyed container's status. */
+    default void statusGone(String containerId) {
+    }
+
+    /** Containers whose status is recorded. */
+    default Set<String> statusIds() {
+        return Set.of();
+    }
+
+    /** Redis lost what was written: statuses are written again, not assumed. */
+    default void statusesLost() {
+    }
 }

@@ -1,5 +1,6 @@
 package dev.wharf.agent.sync;
 
+import dev.wharf.agent.routing.Decision;
 import dev.wharf.agent.routing.Route;
 import dev.wharf.store.RouteStore;
 import org.slf4j.Logger;
@@ -8,7 +9,10 @@ import org.slf4j.LoggerFactory;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Writes to Redis: routes through the atomic {@link RouteStore}, ownership in {@link AgentRecords}. */
+/**
+ * Writes to Redis: routes through the atomic {@link RouteStore}, ownership in {@link AgentRecords}, routing
+ * statuses in {@link ContainerStatuses}.
+ */
 public final class StoreWrites implements RouteWrites {
 
     private static final Logger log = LoggerFactory.getLogger(StoreWrites.class);
@@ -17,10 +21,12 @@ public final class StoreWrites implements RouteWrites {
     /** Routes whose options conflict with those in force, logged once each (sync thread only). */
     private final Set<Route> conflicts = new HashSet<>();
     private final AgentRecords records;
+    private final ContainerStatuses statuses;
 
-    public StoreWrites(RouteStore store, AgentRecords records) {
+    public StoreWrites(RouteStore store, AgentRecords records, ContainerStatuses statuses) {
         this.store = store;
         this.records = records;
+        this.statuses = statuses;
     }
 
     @Override
@@ -64,5 +70,25 @@ public final class StoreWrites implements RouteWrites {
     @Override
     public void heartbeat() {
         records.heartbeat();
+    }
+
+    @Override
+    public void status(String containerId, String name, Decision decision) {
+        statuses.update(containerId, name, decision);
+    }
+
+    @Override
+    public void statusGone(String containerId) {
+        statuses.gone(containerId);
+    }
+
+    @Override
+    public Set<String> statusIds() {
+        return statuses.ids();
+    }
+
+    @Override
+    public void statusesLost() {
+        statuses.reload();
     }
 }

@@ -127,18 +127,24 @@ class RoutePlannerTest {
 
     static Stream<Arguments> unroutedContainers() {
         return Stream.of(
-                arguments("no VIRTUAL_HOST", container().exposed(80)),
-                arguments("opted out", container().label("VIRTUAL_HOST", "a.com").label("wharf.enable", "false")),
-                arguments("stopped", container().label("VIRTUAL_HOST", "a.com").stopped()),
-                arguments("paused", container().label("VIRTUAL_HOST", "a.com").paused()),
-                arguments("health starting", container().label("VIRTUAL_HOST", "a.com").health(Health.STARTING)),
-                arguments("unhealthy", container().label("VIRTUAL_HOST", "a.com").health(Health.UNHEALTHY)));
+                // name, container, why not (null: it asks for nothing)
+                arguments("no VIRTUAL_HOST", container().exposed(80), null),
+                arguments("opted out", container().label("VIRTUAL_HOST", "a.com").label("wharf.enable", "false"), "is opted out (wharf.enable=false)"),
+                arguments("stopped", container().label("VIRTUAL_HOST", "a.com").stopped(), "is not running"),
+                arguments("paused", container().label("VIRTUAL_HOST", "a.com").paused(), "is paused"),
+                arguments("health starting", container().label("VIRTUAL_HOST", "a.com").health(Health.STARTING),
+                        "is starting (its health check has not passed yet)"),
+                arguments("unhealthy", container().label("VIRTUAL_HOST", "a.com").health(Health.UNHEALTHY), "is unhealthy"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("unroutedContainers")
-    void routesNothingQuietly(String name, Containers container) {
-        assertThat(new RoutePlanner(DEFAULTS).plan(container.build())).isEqualTo(Decision.none());
+    void routesNothingQuietlyAndSaysWhy(String name, Containers container, String whyNot) {
+        Decision decision = new RoutePlanner(DEFAULTS).plan(container.build());
+        assertThat(decision.routes()).isEmpty();
+        assertThat(decision.warnings()).isEmpty();
+        assertThat(decision.whyNot()).isEqualTo(whyNot);
+        assertThat(decision.askedHosts()).isEqualTo(whyNot == null ? java.util.Set.of() : java.util.Set.of("a.com"));
     }
 
     static Stream<Arguments> badContainers() {
@@ -181,6 +187,16 @@ class RoutePlannerTest {
                 .startsWith("container web-1 (0123456789ab): ")
                 .contains(problem)
                 .endsWith("not routed");
+        // What an error page may say: the label's name at most, never its value or an address.
+        assertThat(decision.whyNot()).matches("has an invalid label [A-Za-z_.-]+|has no address the proxy can reach");
+    }
+
+    @Test
+    void aContainerWithABadLabelStillSaysWhichHostsItWanted() {
+        Decision decision = new RoutePlanner(DEFAULTS).plan(container().label("VIRTUAL_HOST", "A.com, bad host!,b.com")
+                .label("wharf.route.x.host", "c.com").label("VIRTUAL_PORT", "abc").build());
+        assertThat(decision.askedHosts()).containsExactlyInAnyOrder("a.com", "b.com", "c.com");
+        assertThat(decision.whyNot()).isEqualTo("has an invalid label VIRTUAL_HOST");
     }
 
     @Test

@@ -9,7 +9,7 @@ import dev.wharf.proxy.route.HostRoutes;
 import dev.wharf.proxy.route.ResolvedRoute;
 import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.route.Candidate;
-import dev.wharf.route.Frontend;
+import dev.wharf.route.LookupAnswer;
 import dev.wharf.route.Hosts;
 import dev.wharf.route.InvalidRouteException;
 import dev.wharf.route.LookupOrder;
@@ -39,8 +39,10 @@ public final class RouteListing implements HttpHandler {
     private final RouteStore store;
     private final LookupOrder order;
     private final DeadBackends dead;
+    private final ContainerListing containers;
 
-    public RouteListing(RouteCache cache, RouteStore store, LookupOrder order, DeadBackends dead) {
+    public RouteListing(RouteCache cache, RouteStore store, LookupOrder order, DeadBackends dead, ContainerListing containers) {
+        this.containers = containers;
         this.cache = cache;
         this.store = store;
         this.order = order;
@@ -67,9 +69,9 @@ public final class RouteListing implements HttpHandler {
             return;
         }
         List<Candidate> candidates = order.candidates(host);
-        List<Frontend> frontends;
+        LookupAnswer found;
         try {
-            frontends = store.lookup(host, candidates).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            found = store.lookup(host, candidates).toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             send(exchange, 503, Map.of("host", host, "error", "route store unavailable: " + e.getMessage()));
             return;
@@ -78,10 +80,16 @@ public final class RouteListing implements HttpHandler {
         answer.put("host", host);
         answer.put("path", requestPath);
         answer.put("tried", candidates.stream().map(c -> c.frontend() + " (" + c.rule().name().toLowerCase() + ")").toList());
-        HostRoutes routes = new HostRoutes(host, frontends);
+        try {
+            answer.put("containers", containers.containers(host)); // the ones asking for this host, routed or not
+        } catch (Exception e) {
+            answer.put("containers", "unavailable: " + e.getMessage());
+        }
+        HostRoutes routes = new HostRoutes(host, found);
         ResolvedRoute matched = routes.match(requestPath);
         if (matched == null) {
             answer.put("matched", null);
+            answer.put("whyNot", routes.whyNot());
             answer.putAll(describe(routes));
             send(exchange, 404, answer);
             return;

@@ -148,7 +148,9 @@ final class Exchange implements BackendListener {
             return;
         }
         if (resolved.frontendHost() == null) {
-            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host, false);
+            // The agents' reasons name a container and a state, never an address or a label's value.
+            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host
+                    + (resolved.whyNot().isEmpty() ? "" : ": " + String.join("; ", resolved.whyNot())), false);
             return;
         }
         RouteAccess.Decision decision = RouteAccess.admit(resolved, request, host, connection.scheme(),
@@ -301,7 +303,8 @@ final class Exchange implements BackendListener {
         bodyBytesSent += content.content().readableBytes();
         long maxBody = route.options().maxBody();
         if (maxBody >= 0 && bodyBytesSent > maxBody) {
-            bodyTooLarge(content, maxBody);
+            abandonBody(content, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "request body over the limit of " + maxBody + " bytes for " + host);
             return;
         }
         writingToBackend = true;
@@ -333,26 +336,21 @@ final class Exchange implements BackendListener {
      */
     private void bodyFailed(HttpContent failed) {
         String reason = RequestRules.whyUndecodable(failed);
-        failed.release();
-        keepAlive = false;
-        releaseBackend(false);
-        if (responseStarted) {
-            closeAll();
-        } else {
-            respond(HttpResponseStatus.BAD_REQUEST, "malformed request body (" + reason + ")", true);
-        }
+        abandonBody(failed, HttpResponseStatus.BAD_REQUEST, "malformed request body (" + reason + ")");
     }
 
-    /** A body without Content-Length (chunked) went over the route's limit: the backend has only part of it. */
-    private void bodyTooLarge(HttpContent content, long maxBody) {
+    /**
+     * The body stops here (undecodable, or over the route's limit without a Content-Length): the backend has part
+     * of it, so its connection is closed unfinished; the client gets the error, or a close mid-response.
+     */
+    private void abandonBody(HttpContent content, HttpResponseStatus status, String detail) {
         content.release();
         keepAlive = false;
         releaseBackend(false);
         if (responseStarted) {
             closeAll();
         } else {
-            respond(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over the limit of " + maxBody
-                    + " bytes for " + host, true);
+            respond(status, detail, true);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.wharf.proxy.route;
 
 import dev.wharf.route.Frontend;
+import dev.wharf.route.LookupAnswer;
 import dev.wharf.route.RoutePaths;
 
 import java.util.ArrayList;
@@ -16,9 +17,16 @@ public final class HostRoutes {
 
     private final String requestHost;
     private final List<ResolvedRoute> routes;
+    private final List<String> whyNot;
 
     public HostRoutes(String requestHost, List<Frontend> frontends) {
+        this(requestHost, LookupAnswer.of(frontends));
+    }
+
+    public HostRoutes(String requestHost, LookupAnswer answer) {
         this.requestHost = requestHost;
+        this.whyNot = answer.whyNot();
+        List<Frontend> frontends = answer.routes();
         List<ResolvedRoute> resolved = new ArrayList<>(frontends.size());
         for (Frontend frontend : frontends) {
             if (frontend.path().isEmpty() || validPath(frontend.path())) {
@@ -45,6 +53,11 @@ public final class HostRoutes {
     /** The frontend host that matched, or null when no candidate had a route. */
     public String frontendHost() {
         return routes.isEmpty() ? null : routes.get(0).frontendHost();
+    }
+
+    /** When no route matched: why, as the agents said it for this host ("container web-1 is unhealthy"). */
+    public List<String> whyNot() {
+        return whyNot;
     }
 
     public List<ResolvedRoute> routes() {

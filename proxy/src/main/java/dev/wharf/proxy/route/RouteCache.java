@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Candidate;
-import dev.wharf.route.Frontend;
+import dev.wharf.route.LookupAnswer;
 import dev.wharf.route.LookupOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +48,7 @@ public final class RouteCache {
     /** Where answers come from: {@code RouteStore::lookup} in the proxy, a map in tests and fuzzing. */
     @FunctionalInterface
     public interface Lookup {
-        CompletionStage<List<Frontend>> lookup(String requestHost, List<Candidate> candidates);
+        CompletionStage<LookupAnswer> lookup(String requestHost, List<Candidate> candidates);
     }
 
     /** An answer, with the completed future every request for it shares (nothing allocated per request). */
@@ -105,10 +105,10 @@ public final class RouteCache {
         long dropsBefore = drops.get();
         store.lookup(host, order.candidates(host)).toCompletableFuture()
                 .orTimeout(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((frontends, error) -> {
+                .whenComplete((answer, error) -> {
                     loading.remove(host, mine);
                     if (error == null) {
-                        HostRoutes route = new HostRoutes(host, frontends);
+                        HostRoutes route = new HostRoutes(host, answer);
                         if (drops.get() == dropsBefore) {
                             known.put(host, new Known(route, System.nanoTime()));
                         }

@@ -32,6 +32,7 @@ async function poll() {
     const response = await fetch(url, { headers, cache: 'no-store' });
     if (!response.ok) throw new Error(response.status + ' ' + (await response.text()).trim());
     render(await response.json());
+    await unrouted();
     setStatus('updated ' + new Date().toLocaleTimeString());
   } catch (e) {
     setStatus('cannot read routes: ' + e.message, true);
@@ -122,6 +123,21 @@ function render(data) {
   $('rows').replaceChildren(rows);
 }
 
+/** Containers that ask for a host and get no route, with the agent's reason ("why not routed?"). */
+async function unrouted() {
+  const response = await fetch('api/containers', { headers, cache: 'no-store' });
+  if (!response.ok) return;
+  const refused = (await response.json()).containers.filter((c) => !c.routed);
+  const items = refused.map((c) => {
+    const li = el('li', 'container-status', c.container + ' ' + c.why);
+    li.appendChild(el('span', 'hosts', (c.hosts || []).join(', ')));
+    if (c.detail) li.title = c.detail;
+    return li;
+  });
+  $('unrouted-list').replaceChildren(...items);
+  $('unrouted').hidden = refused.length === 0;
+}
+
 async function lookup(event) {
   event.preventDefault();
   const target = $('lookup-input').value.trim();
@@ -138,6 +154,7 @@ async function lookup(event) {
       parts.push(el('span', 'miss', answer.error));
     } else if (!answer.matched) {
       parts.push(el('span', 'miss', 'no route for ' + answer.host + ' ' + answer.path));
+      for (const why of answer.whyNot || []) parts.push(el('div', 'miss', why));
     } else {
       parts.push(el('strong', 'matched', answer.matched));
       parts.push(document.createTextNode(' by rule '));

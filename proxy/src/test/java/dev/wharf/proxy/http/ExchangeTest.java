@@ -9,6 +9,7 @@ import dev.wharf.proxy.support.Settings;
 import dev.wharf.proxy.support.TestProxy;
 import dev.wharf.route.Candidate;
 import dev.wharf.route.Frontend;
+import dev.wharf.route.LookupAnswer;
 import dev.wharf.route.LookupOrder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -58,6 +59,7 @@ class ExchangeTest {
     private final Map<String, List<Frontend>> routes = new HashMap<>();
     private final FakeBackends backends = new FakeBackends();
     private final List<String> marks = new ArrayList<>();
+    private final Map<String, List<String>> whyNot = new HashMap<>();
     private final BasicAuth auth = new BasicAuth(1);
     private ProxySettings settings = TestProxy.defaults("redis://127.0.0.1:1");
     private EmbeddedChannel client;
@@ -106,6 +108,18 @@ class ExchangeTest {
         assertThat(answer.contains("connection: close")).as("says close").isEqualTo(!open);
         assertThat(marks).hasSize(deadMarks);
         assertThat(backends.leases).isEmpty();
+    }
+
+    @Test
+    void a404SaysWhyTheAgentsGaveTheHostNoRoute() {
+        whyNot.put("down.test", List.of("container web-1 is unhealthy", "container web-2 is not running"));
+        connect();
+
+        String answer = send("GET / HTTP/1.1\r\nHost: down.test\r\n\r\n");
+
+        assertThat(answer).startsWith("HTTP/1.1 404 Not Found\r\n")
+                .endsWith("no route for host down.test: container web-1 is unhealthy; container web-2 is not running\n");
+        assertThat(client.isActive()).isTrue();
     }
 
     @Test
@@ -369,10 +383,10 @@ class ExchangeTest {
             for (Candidate candidate : candidates) {
                 List<Frontend> frontends = routes.get(candidate.frontend());
                 if (frontends != null) {
-                    return CompletableFuture.completedFuture(frontends);
+                    return CompletableFuture.completedFuture(LookupAnswer.of(frontends));
                 }
             }
-            return CompletableFuture.completedFuture(List.<Frontend>of());
+            return CompletableFuture.completedFuture(new LookupAnswer(List.of(), whyNot.getOrDefault(host, List.of())));
         }, new LookupOrder(LookupOrder.DEFAULT_XIP_DOMAINS), LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1));
         ProxyMetrics metrics = new ProxyMetrics();
         DeadBackends dead = new DeadBackends((requestHost, frontend, url, index, count, ttl) -> {

@@ -9,6 +9,7 @@ import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.route.Frontend;
+import dev.wharf.route.LookupAnswer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +59,7 @@ class RequestPipelineFuzzTest {
 
     private static ProxyContext context() {
         RouteCache routes = new RouteCache((host, candidates) -> CompletableFuture.completedFuture(
-                host.equals(OPTIONS_HOST) ? OPTION_ROUTES : List.<Frontend>of()),
+                LookupAnswer.of(host.equals(OPTIONS_HOST) ? OPTION_ROUTES : List.of())),
                 new LookupOrder(LookupOrder.DEFAULT_XIP_DOMAINS), LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1));
         ProxyMetrics metrics = new ProxyMetrics();
         try {
