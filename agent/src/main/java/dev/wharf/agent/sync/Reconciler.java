@@ -135,7 +135,7 @@ public final class Reconciler {
                 lastOnes.add(route);
             }
         }
-        return new Decision(lastOnes, List.of());
+        return new Decision(lastOnes, List.of(), decision.askedHosts(), null);
     }
 
     /** One container, after an event about it. */
