@@ -27,6 +27,21 @@ public record RouteKeys(String prefix) {
         return prefix + "wharf:options:" + route;
     }
 
+    /** Channel on which a probe announces a dead-marked backend alive again: {@code "<requestHost><path>;<url>"}. */
+    public String aliveChannel() {
+        return prefix + "wharf:alive";
+    }
+
+    /** planb's lock on probing one dead backend for one request host: {@code dead:<host>:<backendURL>}. */
+    public String probeLock(String requestHost, String backendUrl) {
+        return prefix + "dead:" + requestHost + ":" + backendUrl;
+    }
+
+    /** planb's HASH {@code {path, status, body}}: how to probe the backends of a host (else: a TCP connect). */
+    public String healthcheck(String host) {
+        return prefix + "healthcheck:" + host;
+    }
+
     /** Channel on which every change to a {@code frontend:} list is announced with the host. */
     public String routesChannel() {
         return prefix + "wharf:routes";

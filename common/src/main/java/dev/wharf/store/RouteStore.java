@@ -34,6 +34,8 @@ public final class RouteStore implements AutoCloseable {
     private static final LuaScript ADD_BACKEND = LuaScript.load("add-backend.lua", ScriptOutputType.MULTI);
     private static final LuaScript REMOVE_BACKEND = LuaScript.load("remove-backend.lua", ScriptOutputType.INTEGER);
     private static final LuaScript MARK_DEAD = LuaScript.load("mark-dead.lua", ScriptOutputType.INTEGER);
+    private static final LuaScript PROBE_RESERVE = LuaScript.load("probe-reserve.lua", ScriptOutputType.INTEGER);
+    private static final LuaScript PROBE_RESULT = LuaScript.load("probe-result.lua", ScriptOutputType.INTEGER);
 
     private final RedisConnection redis;
     private final RouteKeys keys;
@@ -116,6 +118,34 @@ public final class RouteStore implements AutoCloseable {
 
     public CompletionStage<Boolean> removeBackend(String host, BackendUrl backend) {
         return removeBackend(host, RoutePaths.WHOLE_HOST, backend);
+    }
+
+    /** Takes or renews the lock on probing a dead backend (planb's {@code dead:<host>:<url>}); true when held. */
+    public CompletionStage<Boolean> reserveProbe(String requestHost, String backendUrl, String owner, Duration ttl) {
+        return call(r -> PROBE_RESERVE.<Long>run(r, new String[]{keys.probeLock(requestHost, backendUrl)}, owner,
+                Long.toString(ttl.toMillis()))).thenApply(held -> held == 1L);
+    }
+
+    /** What a probe found, written into the dead marks. */
+    public enum ProbeOutcome { UNMARKED, MARKED_AGAIN, NOT_LISTED }
+
+    /**
+     * Records a probe's result for a backend marked dead for a request host (and path): alive, the mark goes and
+     * {@code wharf:alive} tells every proxy; still dead, the mark is renewed for {@code ttl}.
+     */
+    public CompletionStage<ProbeOutcome> probeResult(String requestHost, String path, List<Candidate> candidates,
+                                                     String backendUrl, boolean alive, Duration ttl) {
+        List<String> args = new ArrayList<>(List.of(backendUrl, alive ? "1" : "0", Long.toString(Math.max(1, ttl.toSeconds())),
+                keys.aliveChannel(), requestHost + path + ";" + backendUrl, keys.frontend(""), path));
+        candidates.forEach(candidate -> args.add(candidate.frontend()));
+        return call(r -> PROBE_RESULT.<Long>run(r, new String[]{keys.dead(requestHost + path)}, args.toArray(String[]::new)))
+                .thenApply(result -> result == 1L ? ProbeOutcome.UNMARKED : result == 0L ? ProbeOutcome.MARKED_AGAIN
+                        : ProbeOutcome.NOT_LISTED);
+    }
+
+    /** planb's {@code healthcheck:<host>} ({@code path}, {@code status}, {@code body}), empty when not set. */
+    public CompletionStage<Map<String, String>> healthcheck(String host) {
+        return call(r -> r.hgetall(keys.healthcheck(host)));
     }
 
     private String[] routeKeys(String host, String path) {

@@ -17,6 +17,7 @@ import dev.wharf.proxy.http.ProxyInitializer;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.pool.BackendPools;
 import dev.wharf.proxy.route.DeadBackends;
+import dev.wharf.proxy.route.BackendProbe;
 import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.proxy.route.RouteEvents;
@@ -64,6 +65,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Certificates certificates;
     private final DnsServer dns;
     private final BasicAuth auth;
+    private final BackendProbe probe;
 
     private ProxyServer(ProxySettings settings) throws IOException {
         this.settings = settings;
@@ -83,7 +85,8 @@ public final class ProxyServer implements AutoCloseable {
         BackendPools pools = new BackendPools(transport.channel(), settings.backends().maxSockets(),
                 settings.backends().connectTimeout());
         DeadBackends dead = new DeadBackends(store::markDead, settings.backends().deadTtl(), metrics);
-        this.events = new RouteEvents(redis, routes, dead, metrics);
+        this.probe = new BackendProbe(store, order, settings.backends().deadTtl(), metrics, ownerId());
+        this.events = new RouteEvents(redis, routes, dead, metrics, probe);
         // bcrypt is CPU work by design: at most half the cores, so proxying goes on during a flood of guesses.
         this.auth = new BasicAuth(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         this.context = new ProxyContext(settings.clients(), settings.backends(), listen.redirectHttps(), routes,
@@ -139,6 +142,17 @@ public final class ProxyServer implements AutoCloseable {
             admin.start();
             log.info("admin port (health, readiness, metrics) on {}:{}", settings.admin().bind(), admin.port());
         }
+    }
+
+    /** Names this proxy in probe locks (host, process, start), so that a restarted proxy is another holder. */
+    private static String ownerId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "proxy";
+        }
+        return host + ":" + ProcessHandle.current().pid() + ":" + Long.toHexString(System.nanoTime());
     }
 
     public static ProxyServer start(ProxySettings settings) throws IOException {
@@ -215,6 +229,7 @@ public final class ProxyServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         events.close();
+        probe.close();
         auth.close();
         redis.close();
         accessLog.close();

@@ -107,6 +107,12 @@ public final class ProxyMetrics {
                 .register(registry).increment();
     }
 
+    /** One probe of a dead-marked backend, and whether it answered. */
+    public void probe(boolean alive) {
+        Counter.builder("wharf.proxy.probes").description("Probes of backends marked dead")
+                .tag("result", alive ? "alive" : "dead").register(registry).increment();
+    }
+
     public void cacheLookup(boolean hit) {
         (hit ? cacheHits : cacheMisses).increment();
     }

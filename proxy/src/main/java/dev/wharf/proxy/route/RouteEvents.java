@@ -13,8 +13,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps the route cache honest: subscribes to {@code wharf:routes} (a frontend changed) and Hipache's
- * {@code dead} channel (a backend was marked dead for a request host), retrying until Redis answers.
+ * Keeps the route cache honest: subscribes to {@code wharf:routes} (a frontend changed), Hipache's {@code dead}
+ * channel (a backend was marked dead for a request host: refresh, and {@link BackendProbe} watches it) and
+ * {@code wharf:alive} (a probe found it answering again), retrying until Redis answers.
  * After Lettuce reconnects and re-subscribes, messages may have been lost, so every cached answer is refreshed
  * (and served meanwhile).
  *
@@ -30,6 +31,7 @@ public final class RouteEvents implements AutoCloseable {
     private final RouteCache cache;
     private final DeadBackends dead;
     private final ProxyMetrics metrics;
+    private final BackendProbe probe;
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "wharf-route-events");
         thread.setDaemon(true);
@@ -40,7 +42,8 @@ public final class RouteEvents implements AutoCloseable {
     private volatile boolean subscribed;
     private volatile boolean closed;
 
-    public RouteEvents(RedisConnection redis, RouteCache cache, DeadBackends dead, ProxyMetrics metrics) {
+    public RouteEvents(RedisConnection redis, RouteCache cache, DeadBackends dead, ProxyMetrics metrics, BackendProbe probe) {
+        this.probe = probe;
         this.redis = redis;
         this.keys = new RouteKeys(redis.target().prefix());
         this.cache = cache;
@@ -59,7 +62,7 @@ public final class RouteEvents implements AutoCloseable {
             }
             connection = pubSub;
             pubSub.addListener(new Listener());
-            pubSub.async().subscribe(keys.routesChannel(), RouteKeys.DEAD_CHANNEL);
+            pubSub.async().subscribe(keys.routesChannel(), RouteKeys.DEAD_CHANNEL, keys.aliveChannel());
         });
     }
 
@@ -73,6 +76,18 @@ public final class RouteEvents implements AutoCloseable {
         public void message(String channel, String message) {
             metrics.routeChange();
             if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
+                cache.refreshRequestHost(markedHost(message));
+                probe.marked(message);
+            } else if (channel.equals(keys.aliveChannel())) {
+                // A probe found a marked backend answering: what this proxy believed about it goes too.
+                int end = message.indexOf(';');
+                if (end > 0) {
+                    try {
+                        dead.forget(java.util.List.of(dev.wharf.route.BackendUrl.parse(message.substring(end + 1))));
+                    } catch (dev.wharf.route.InvalidRouteException ignored) {
+                        // not a backend URL: nothing to forget
+                    }
+                }
                 cache.refreshRequestHost(markedHost(message));
             } else {
                 dead.forget(cache.evictFrontend(message)); // a changed frontend voids this proxy's marks on it

@@ -60,6 +60,16 @@ public final class TestProxy implements AutoCloseable {
         return start(redisUrl, settings -> settings);
     }
 
+    /** Starts a second proxy on the same Redis and key prefix as {@code first}: two proxies of one deployment. */
+    public static TestProxy beside(TestProxy first, UnaryOperator<ProxySettings> tune) {
+        try {
+            return new TestProxy(ProxyServer.start(tune.apply(defaults(first.redisUrl + "#" + first.prefix))),
+                    first.redisUrl, first.prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Starts a proxy on its own key prefix; {@code tune} adjusts the test defaults. */
     public static TestProxy start(String redisUrl, UnaryOperator<ProxySettings> tune) {
         String prefix = "t" + Long.toHexString(System.nanoTime()) + ":";
