@@ -25,15 +25,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * Brings a backend marked dead back as soon as it answers again, instead of after the mark's TTL (planb's way):
  * on every mark on Hipache's {@code dead} channel, one proxy at a time (the {@code dead:<host>:<url>} lock) probes
- * the backend every second — a TCP connect, or planb's {@code healthcheck:<host>} ({@code path}, {@code status},
- * {@code body}) for http backends — and removes the mark when it answers, renews it while it does not, and stops
- * when the backend is no longer listed. Probes run on threads of their own, never on an event loop or Lettuce's.
+ * the backend every second — a {@code GET} for http backends (planb's {@code healthcheck:<host>} {@code path},
+ * {@code status}, {@code body} when set), a TCP connect for https ones — and removes the mark when it answers,
+ * renews it while it does not, and stops when the backend is no longer listed. Probes run on threads of their own, never on an event loop or Lettuce's.
  */
 public final class BackendProbe implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BackendProbe.class);
     private static final Duration EVERY = Duration.ofSeconds(1);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration LOCK_TTL = Duration.ofSeconds(5);
     /** A bound on the backends probed at once by this proxy; more marks wait for their TTL, as before. */
     private static final int MAX_WATCHED = 256;
@@ -99,7 +100,11 @@ public final class BackendProbe implements AutoCloseable {
         }
     }
 
-    /** planb's health check when the host has one and the backend speaks plain HTTP; a TCP connect otherwise. */
+    /**
+     * An http backend must answer a {@code GET} — planb's {@code healthcheck:<host>} path, status and body when set,
+     * else {@code /} with any status below 500 — so that one that accepts connections but hangs (marked for a
+     * timeout) stays marked. An https backend must accept a TCP connection (its certificate is its own business).
+     */
     private boolean answers(Watch watch) {
         BackendUrl url;
         try {
@@ -107,9 +112,8 @@ public final class BackendProbe implements AutoCloseable {
         } catch (InvalidRouteException e) {
             return false;
         }
-        Map<String, String> check = join(store.healthcheck(watch.requestHost()));
-        if (!check.isEmpty() && url.scheme().equals("http")) {
-            return healthy(url, check);
+        if (url.scheme().equals("http")) {
+            return healthy(url, join(store.healthcheck(watch.requestHost())));
         }
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(url.host(), url.port()), (int) CONNECT_TIMEOUT.toMillis());
@@ -121,25 +125,29 @@ public final class BackendProbe implements AutoCloseable {
 
     private static boolean healthy(BackendUrl url, Map<String, String> check) {
         String path = check.getOrDefault("path", "").replaceFirst("^/+", "");
+        HttpURLConnection http = null;
         try {
-            HttpURLConnection http = (HttpURLConnection) URI.create(url + "/" + path).toURL().openConnection();
+            http = (HttpURLConnection) URI.create(url + "/" + path).toURL().openConnection();
             http.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
-            http.setReadTimeout(2000);
+            http.setReadTimeout((int) READ_TIMEOUT.toMillis());
             http.setInstanceFollowRedirects(false);
+            http.setUseCaches(false);
             int status = http.getResponseCode();
             String wanted = check.get("status");
-            if (wanted != null && !wanted.isBlank() && !wanted.trim().equals(Integer.toString(status))) {
-                return false;
-            }
+            boolean statusOk = wanted == null || wanted.isBlank() ? status < 500 : wanted.trim().equals(Integer.toString(status));
             String body = check.get("body");
-            if (body == null || body.isEmpty()) {
-                return true;
+            if (!statusOk || body == null || body.isEmpty()) {
+                return statusOk;
             }
             try (InputStream in = status >= 400 ? http.getErrorStream() : http.getInputStream()) {
                 return in != null && new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8).contains(body);
             }
         } catch (Exception e) {
             return false;
+        } finally {
+            if (http != null) {
+                http.disconnect();
+            }
         }
     }
 
