@@ -185,8 +185,8 @@ public final class RouteStore implements AutoCloseable {
             return new LookupAnswer(List.of(), reply.size() > 1 ? (List<String>) reply.get(1) : List.of());
         }
         String host = candidates.get(position - 1).frontend();
-        List<Frontend> frontends = new ArrayList<>(reply.size() - 1);
-        for (Object item : reply.subList(1, reply.size())) {
+        List<Frontend> frontends = new ArrayList<>(reply.size() - 2);
+        for (Object item : reply.subList(2, reply.size())) {
             List<Object> route = (List<Object>) item;
             List<String> list = (List<String>) route.get(1);
             List<String> options = (List<String>) route.get(3);
@@ -197,7 +197,7 @@ public final class RouteStore implements AutoCloseable {
             frontends.add(new Frontend(host, (String) route.get(0), list.get(0), list.subList(1, list.size()),
                     deadIndexes((List<String>) route.get(2)), fields));
         }
-        return LookupAnswer.of(frontends);
+        return new LookupAnswer(frontends, (List<String>) reply.get(1));
     }
 
     private static Set<Integer> deadIndexes(List<String> members) {

@@ -2,8 +2,9 @@
 -- prefix), ARGV[6] the request host, ARGV[7..] the candidate frontends in lookup order.
 -- The first candidate with any route wins; its routes are returned together (the whole host and each path in
 -- wharf:paths:<candidate>), so the proxy matches paths in memory and a lookup stays one round trip:
--- {position, {path, list, dead indexes of dead:<requestHost><path>, options as a flat HGETALL}, ...}, or when
--- nothing matched {0, why the agents say the request host has no route (HVALS wharf:why:<requestHost>)}.
+-- {position, why, {path, list, dead indexes of dead:<requestHost><path>, options as a flat HGETALL}, ...}, or
+-- {0, why} when nothing matched; why is what the agents say about containers that ask for the request host and
+-- have no route (HVALS wharf:why:<requestHost>), for the proxy's 404 and 502 pages.
 -- Path keys are built here from the set's members, which is why they are not declared in KEYS (no Cluster).
 for i = 7, #ARGV do
   local host = ARGV[i]
@@ -22,7 +23,7 @@ for i = 7, #ARGV do
     end
   end
   if #found > 0 then
-    return {i - 6, unpack(found)}
+    return {i - 6, redis.call('HVALS', ARGV[5] .. ARGV[6]), unpack(found)}
   end
 end
 return {0, redis.call('HVALS', ARGV[5] .. ARGV[6])}

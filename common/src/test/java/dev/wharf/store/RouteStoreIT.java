@@ -200,6 +200,8 @@ class RouteStoreIT {
         // Why not, as the agents wrote it for that host
         redis.hset("wharf:why:" + unknown, "c0ffee", "container web-1 is unhealthy");
         assertThat(get(store.lookup(unknown, order.candidates(unknown))).whyNot()).containsExactly("container web-1 is unhealthy");
+        redis.hset("wharf:why:" + request, "c0ffee", "container web-2 is paused"); // a host with routes says it too
+        assertThat(get(store.lookup(request, order.candidates(request))).whyNot()).containsExactly("container web-2 is paused");
     }
 
     @Test

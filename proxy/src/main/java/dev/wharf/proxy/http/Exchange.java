@@ -62,6 +62,7 @@ final class Exchange implements BackendListener {
     private State state = State.ROUTING;
     private String host;
     private boolean upgrade;
+    private HostRoutes hostRoutes;
     private ResolvedRoute route;
     /** X-Forwarded-For as the client sent it, kept only with --trust-forwarded (for allow-lists). */
     private String forwardedFor;
@@ -149,10 +150,10 @@ final class Exchange implements BackendListener {
         }
         if (resolved.frontendHost() == null) {
             // The agents' reasons name a container and a state, never an address or a label's value.
-            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host
-                    + (resolved.whyNot().isEmpty() ? "" : ": " + String.join("; ", resolved.whyNot())), false);
+            respond(HttpResponseStatus.NOT_FOUND, "no route for host " + host + why(resolved), false);
             return;
         }
+        hostRoutes = resolved;
         RouteAccess.Decision decision = RouteAccess.admit(resolved, request, host, connection.scheme(),
                 connection.clientAddress(), forwardedFor);
         route = decision.route();
@@ -204,11 +205,16 @@ final class Exchange implements BackendListener {
             next = route.pick(tried, shared.deadHere, shared.inFlightCount);
         }
         if (next == null) {
-            respond(HttpResponseStatus.BAD_GATEWAY, "no live backend for host " + host, false);
+            respond(HttpResponseStatus.BAD_GATEWAY, "no live backend for host " + host + why(hostRoutes), false);
             return;
         }
         backend = next;
         acquire();
+    }
+
+    /** What the agents say about containers asking for this host without a route; a name and a state, no address. */
+    private static String why(HostRoutes routes) {
+        return routes.whyNot().isEmpty() ? "" : ": " + String.join("; ", routes.whyNot());
     }
 
     /** The live backend the sticky cookie names, or null (then the route picks, and the cookie is set anew). */

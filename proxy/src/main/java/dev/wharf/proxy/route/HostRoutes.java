@@ -55,7 +55,7 @@ public final class HostRoutes {
         return routes.isEmpty() ? null : routes.get(0).frontendHost();
     }
 
-    /** When no route matched: why, as the agents said it for this host ("container web-1 is unhealthy"). */
+    /** Containers that ask for this host and have no route, and why ("container web-1 is unhealthy"). */
     public List<String> whyNot() {
         return whyNot;
     }

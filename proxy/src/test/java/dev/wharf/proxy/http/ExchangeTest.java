@@ -123,6 +123,19 @@ class ExchangeTest {
     }
 
     @Test
+    void a502SaysWhyToo() {
+        route("app.test", "http://10.0.0.1:80");
+        backends.refuse("http://10.0.0.1:80");
+        whyNot.put("app.test", List.of("container web-2 is starting (its health check has not passed yet)"));
+        connect();
+
+        String answer = send(GET);
+
+        assertThat(answer).startsWith("HTTP/1.1 502 Bad Gateway\r\n")
+                .contains("container web-2 is starting (its health check has not passed yet)");
+    }
+
+    @Test
     void forwardsTheRequestRelaysTheAnswerAndReusesTheConnection() {
         route("app.test", "http://10.0.0.1:80");
         connect();
@@ -383,7 +396,7 @@ class ExchangeTest {
             for (Candidate candidate : candidates) {
                 List<Frontend> frontends = routes.get(candidate.frontend());
                 if (frontends != null) {
-                    return CompletableFuture.completedFuture(LookupAnswer.of(frontends));
+                    return CompletableFuture.completedFuture(new LookupAnswer(frontends, whyNot.getOrDefault(host, List.of())));
                 }
             }
             return CompletableFuture.completedFuture(new LookupAnswer(List.of(), whyNot.getOrDefault(host, List.of())));
