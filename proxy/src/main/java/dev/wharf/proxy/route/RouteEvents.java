@@ -1,6 +1,8 @@
 package dev.wharf.proxy.route;
 
 import dev.wharf.proxy.metrics.ProxyMetrics;
+import dev.wharf.route.BackendUrl;
+import dev.wharf.route.InvalidRouteException;
 import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RouteKeys;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -8,6 +10,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -83,8 +86,8 @@ public final class RouteEvents implements AutoCloseable {
                 int end = message.indexOf(';');
                 if (end > 0) {
                     try {
-                        dead.forget(java.util.List.of(dev.wharf.route.BackendUrl.parse(message.substring(end + 1))));
-                    } catch (dev.wharf.route.InvalidRouteException ignored) {
+                        dead.forget(List.of(BackendUrl.parse(message.substring(end + 1))));
+                    } catch (InvalidRouteException ignored) {
                         // not a backend URL: nothing to forget
                     }
                 }
