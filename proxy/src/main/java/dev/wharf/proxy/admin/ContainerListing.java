@@ -8,9 +8,6 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.wharf.admin.AdminServer;
 import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RouteKeys;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.io.IOException;
@@ -54,25 +51,20 @@ public final class ContainerListing implements HttpHandler {
         String pattern = keys.containerStatuses("*");
         String prefix = pattern.substring(0, pattern.length() - 1);
         List<JsonNode> found = new ArrayList<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = r.scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000)).get(5, TimeUnit.SECONDS);
-            for (String key : page.getKeys()) {
-                for (Map.Entry<String, String> entry : r.hgetall(key).get(5, TimeUnit.SECONDS).entrySet()) {
-                    try {
-                        ObjectNode status = (ObjectNode) JSON.readTree(entry.getValue());
-                        if (host == null || hasHost(status, host)) {
-                            status.put("id", entry.getKey());
-                            status.put("agent", key.substring(prefix.length()));
-                            found.add(status);
-                        }
-                    } catch (IOException | ClassCastException e) {
-                        // an unreadable status says nothing
+        for (String key : RouteInventory.scan(r, pattern)) {
+            for (Map.Entry<String, String> entry : r.hgetall(key).get(5, TimeUnit.SECONDS).entrySet()) {
+                try {
+                    ObjectNode status = (ObjectNode) JSON.readTree(entry.getValue());
+                    if (host == null || hasHost(status, host)) {
+                        status.put("id", entry.getKey());
+                        status.put("agent", key.substring(prefix.length()));
+                        found.add(status);
                     }
+                } catch (IOException | ClassCastException e) {
+                    // an unreadable status says nothing
                 }
             }
-            cursor = page;
-        } while (!cursor.isFinished());
+        }
         found.sort(Comparator.comparing(status -> status.path("container").asText()));
         return found;
     }

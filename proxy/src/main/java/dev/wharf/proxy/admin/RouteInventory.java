@@ -90,7 +90,8 @@ final class RouteInventory {
         return new Read(List.copyOf(routes), truncated);
     }
 
-    private static List<String> scan(RedisAsyncCommands<String, String> r, String pattern) throws Exception {
+    /** The keys matching {@code pattern}, {@code SCAN}ned (never {@code KEYS}), at most a bit over {@link #MAX_ROUTES}. */
+    static List<String> scan(RedisAsyncCommands<String, String> r, String pattern) throws Exception {
         List<String> found = new ArrayList<>();
         ScanArgs args = ScanArgs.Builder.matches(pattern).limit(1000);
         ScanCursor cursor = ScanCursor.INITIAL;
