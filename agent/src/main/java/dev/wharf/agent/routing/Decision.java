@@ -38,9 +38,4 @@ public record Decision(Set<Route> routes, List<String> warnings, Set<String> ask
     static Decision notRouted(Set<String> askedHosts, String whyNot, List<String> warnings) {
         return new Decision(Set.of(), warnings, askedHosts, whyNot);
     }
-
-    /** True when the container asks for hosts and gets no route. */
-    public boolean refused() {
-        return whyNot != null;
-    }
 }

@@ -44,7 +44,7 @@ final class Multiports {
             Set<String> names = RoutingLabels.hosts(VIRTUAL_HOST_MULTIPORTS, host.getKey());
             JsonNode paths = host.getValue();
             if (paths == null || paths.isNull() || paths.isEmpty()) {
-                routes.add(new RoutingLabels.Spec(VIRTUAL_HOST_MULTIPORTS, names, OptionalInt.empty(), VIRTUAL_PORT, scheme,
+                routes.add(new RoutingLabels.Spec(names, OptionalInt.empty(), VIRTUAL_PORT, scheme,
                         RoutePaths.WHOLE_HOST, RoutingLabels.validated(options, OPTION_PREFIX)));
                 continue;
             }
@@ -85,7 +85,7 @@ final class Multiports {
                 RoutingLabels.dest(settings.get("dest").asText(), own);
             }
         }
-        return new RoutingLabels.Spec(VIRTUAL_HOST_MULTIPORTS, hosts, port, VIRTUAL_HOST_MULTIPORTS, scheme,
+        return new RoutingLabels.Spec(hosts, port, VIRTUAL_HOST_MULTIPORTS, scheme,
                 RoutingLabels.path(VIRTUAL_HOST_MULTIPORTS, path.getKey()), RoutingLabels.validated(own, OPTION_PREFIX));
     }
 

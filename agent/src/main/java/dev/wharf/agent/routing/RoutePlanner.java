@@ -22,10 +22,9 @@ public final class RoutePlanner {
         if (!RoutingLabels.asks(container)) {
             return Decision.none();
         }
-        Set<String> asked = RoutingLabels.askedHosts(container);
         String idle = idle(container);
         if (idle != null) {
-            return Decision.notRouted(asked, idle, List.of());
+            return Decision.notRouted(RoutingLabels.askedHosts(container), idle, List.of());
         }
         List<String> warnings = new ArrayList<>();
         try {
@@ -43,7 +42,9 @@ public final class RoutePlanner {
             }
             return new Decision(routes, warnings.stream().distinct().map(w -> describe(container, w)).toList());
         } catch (LabelException e) {
-            return Decision.notRouted(asked, e.publicReason(), List.of(describe(container, e.getMessage() + "; not routed")));
+            // Only a container left without a route needs its hosts read apart from its routes (leniently).
+            return Decision.notRouted(RoutingLabels.askedHosts(container), e.publicReason(),
+                    List.of(describe(container, e.getMessage() + "; not routed")));
         }
     }
 

@@ -46,7 +46,6 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
     /**
      * One route of the container.
      *
-     * @param source    what the route comes from, for messages: {@code VIRTUAL_HOST}, {@code wharf.route.api}...
      * @param hosts     normalised hosts, in order, without duplicates
      * @param port      the container port, if set
      * @param portLabel the label that set the port, for messages
@@ -54,7 +53,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
      * @param path      the path prefix, or {@code ""} for the whole host
      * @param options   validated options in their stored form
      */
-    record Spec(String source, Set<String> hosts, OptionalInt port, String portLabel, String scheme, String path,
+    record Spec(Set<String> hosts, OptionalInt port, String portLabel, String scheme, String path,
                 Map<String, String> options) {
     }
 
@@ -111,7 +110,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
             String path = path(container.labels().containsKey(PATH) ? PATH : VIRTUAL_PATH,
                     container.labels().getOrDefault(PATH, container.setting(VIRTUAL_PATH)));
             dest(container.setting(VIRTUAL_DEST), own);
-            routes.add(new Spec(VIRTUAL_HOST, hosts(VIRTUAL_HOST, virtualHost), port(VIRTUAL_PORT, container.setting(VIRTUAL_PORT)),
+            routes.add(new Spec(hosts(VIRTUAL_HOST, virtualHost), port(VIRTUAL_PORT, container.setting(VIRTUAL_PORT)),
                     VIRTUAL_PORT, scheme, path, validated(own, OPTION_PREFIX)));
         }
         for (Map.Entry<String, Map<String, String>> named : named(container).entrySet()) {
@@ -180,7 +179,7 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
         if (host == null) {
             throw new LabelException(prefix + "host", "", "is missing (and there is no VIRTUAL_HOST to use)");
         }
-        return new Spec(ROUTE_PREFIX + name, hosts(prefix + "host", host), port(prefix + "port", keys.get("port")),
+        return new Spec(hosts(prefix + "host", host), port(prefix + "port", keys.get("port")),
                 prefix + "port", scheme(prefix + "proto", keys.get("proto"), scheme),
                 path(prefix + "path", keys.get("path")), validated(options, prefix));
     }
