@@ -39,15 +39,12 @@ public final class BackendProbe implements AutoCloseable {
     /** A bound on the backends probed at once by this proxy; more marks wait for their TTL, as before. */
     private static final int MAX_WATCHED = 256;
 
-    private record Watch(String requestHost, String path, String url) {
-    }
-
     private final RouteStore store;
     private final LookupOrder order;
     private final Duration deadTtl;
     private final ProxyMetrics metrics;
     private final String owner;
-    private final Set<Watch> watching = ConcurrentHashMap.newKeySet();
+    private final Set<MarkedBackend> watching = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService probes = Executors.newScheduledThreadPool(2, r -> {
         Thread thread = new Thread(r, "wharf-probe");
         thread.setDaemon(true);
@@ -64,18 +61,13 @@ public final class BackendProbe implements AutoCloseable {
 
     /** A {@code dead} message: {@code "<requestHost>[<path>];<url>;<index>;<length>"}. Never blocks. */
     public void marked(String message) {
-        String[] parts = message.split(";");
-        if (parts.length != 4) {
-            return;
-        }
-        int slash = parts[0].indexOf('/');
-        Watch watch = new Watch(slash < 0 ? parts[0] : parts[0].substring(0, slash), slash < 0 ? "" : parts[0].substring(slash), parts[1]);
-        if (watching.size() < MAX_WATCHED && watching.add(watch)) {
+        MarkedBackend watch = MarkedBackend.parse(message, 4);
+        if (watch != null && watching.size() < MAX_WATCHED && watching.add(watch)) {
             probes.schedule(() -> round(watch), EVERY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    private void round(Watch watch) {
+    private void round(MarkedBackend watch) {
         boolean again = true;
         try {
             if (!join(store.reserveProbe(watch.requestHost(), watch.url(), owner, LOCK_TTL))) {
@@ -105,7 +97,7 @@ public final class BackendProbe implements AutoCloseable {
      * else {@code /} with any status below 500 — so that one that accepts connections but hangs (marked for a
      * timeout) stays marked. An https backend must accept a TCP connection (its certificate is its own business).
      */
-    private boolean answers(Watch watch) {
+    private boolean answers(MarkedBackend watch) {
         BackendUrl url;
         try {
             url = BackendUrl.parse(watch.url());

@@ -79,19 +79,19 @@ public final class RouteEvents implements AutoCloseable {
         public void message(String channel, String message) {
             metrics.routeChange();
             if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
-                cache.refreshRequestHost(markedHost(message));
+                cache.refreshRequestHost(MarkedBackend.requestHostOf(message));
                 probe.marked(message);
             } else if (channel.equals(keys.aliveChannel())) {
                 // A probe found a marked backend answering: what this proxy believed about it goes too.
-                int end = message.indexOf(';');
-                if (end > 0) {
+                MarkedBackend alive = MarkedBackend.parse(message, 2);
+                if (alive != null) {
                     try {
-                        dead.forget(List.of(BackendUrl.parse(message.substring(end + 1))));
+                        dead.forget(List.of(BackendUrl.parse(alive.url())));
                     } catch (InvalidRouteException ignored) {
                         // not a backend URL: nothing to forget
                     }
                 }
-                cache.refreshRequestHost(markedHost(message));
+                cache.refreshRequestHost(MarkedBackend.requestHostOf(message));
             } else {
                 dead.forget(cache.evictFrontend(message)); // a changed frontend voids this proxy's marks on it
             }
@@ -108,14 +108,6 @@ public final class RouteEvents implements AutoCloseable {
                 subscribed = true;
             }
         }
-    }
-
-    /** The request host of a dead mark's {@code <host>[<path>];<url>;<index>;<length>}: a path route's mark has its path. */
-    static String markedHost(String message) {
-        int end = message.indexOf(';');
-        String host = end < 0 ? message : message.substring(0, end);
-        int path = host.indexOf('/');
-        return path < 0 ? host : host.substring(0, path);
     }
 
     @Override
