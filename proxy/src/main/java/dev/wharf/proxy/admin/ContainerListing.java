@@ -1,11 +1,9 @@
 package dev.wharf.proxy.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.wharf.admin.AdminServer;
 import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RouteKeys;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -14,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -23,8 +22,6 @@ import java.util.concurrent.TimeUnit;
  * ask for that host. The admin port is trusted, so the full detail (label values) is shown here.
  */
 public final class ContainerListing implements HttpHandler {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RedisConnection redis;
     private final RouteKeys keys;
@@ -36,12 +33,12 @@ public final class ContainerListing implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
-        String query = exchange.getRequestURI().getQuery();
-        String host = query != null && query.startsWith("host=") ? query.substring(5).toLowerCase() : null;
+        String host = AdminJson.query(exchange).get("host");
+        host = host == null ? null : host.toLowerCase(Locale.ROOT);
         try {
-            send(exchange, 200, Map.of("containers", containers(host)));
+            AdminJson.send(exchange, 200, Map.of("containers", containers(host)));
         } catch (Exception e) {
-            send(exchange, 503, Map.of("error", "route store unavailable: " + e.getMessage()));
+            AdminJson.send(exchange, 503, Map.of("error", "route store unavailable: " + e.getMessage()));
         }
     }
 
@@ -54,7 +51,7 @@ public final class ContainerListing implements HttpHandler {
         for (String key : RouteInventory.scan(r, pattern)) {
             for (Map.Entry<String, String> entry : r.hgetall(key).get(5, TimeUnit.SECONDS).entrySet()) {
                 try {
-                    ObjectNode status = (ObjectNode) JSON.readTree(entry.getValue());
+                    ObjectNode status = (ObjectNode) AdminJson.MAPPER.readTree(entry.getValue());
                     if (host == null || hasHost(status, host)) {
                         status.put("id", entry.getKey());
                         status.put("agent", key.substring(prefix.length()));
@@ -76,9 +73,5 @@ public final class ContainerListing implements HttpHandler {
             }
         }
         return false;
-    }
-
-    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
-        AdminServer.respond(exchange, status, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n");
     }
 }

@@ -1,9 +1,7 @@
 package dev.wharf.proxy.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.wharf.admin.AdminServer;
 import dev.wharf.proxy.metrics.FrontendTraffic;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.route.DeadBackends;
@@ -12,10 +10,7 @@ import dev.wharf.route.InvalidRouteException;
 import dev.wharf.store.RedisConnection;
 
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +26,6 @@ import java.util.TreeMap;
  */
 public final class FrontendListing implements HttpHandler {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long FRESH_MILLIS = 1500;
     private static final int MAX_LIMIT = 500;
 
@@ -51,12 +45,12 @@ public final class FrontendListing implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        Map<String, String> query = AdminJson.query(exchange);
         Snapshot current;
         try {
             current = snapshot();
         } catch (Exception e) {
-            send(exchange, 503, Map.of("error", "route store unavailable: " + e.getMessage()));
+            AdminJson.sendCompact(exchange, 503, Map.of("error", "route store unavailable: " + e.getMessage()));
             return;
         }
         String q = query.getOrDefault("q", "").trim().toLowerCase(Locale.ROOT);
@@ -76,7 +70,7 @@ public final class FrontendListing implements HttpHandler {
         answer.put("readAt", current.takenMillis());
         answer.put("bucketsMicros", FrontendTraffic.BUCKET_MICROS);
         answer.put("frontends", page);
-        send(exchange, 200, answer);
+        AdminJson.sendCompact(exchange, 200, answer);
     }
 
     private static boolean matches(RouteInventory.Route route, String q) {
@@ -134,28 +128,11 @@ public final class FrontendListing implements HttpHandler {
         return snapshot;
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> query = new HashMap<>();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    query.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return query;
-    }
-
     private static int number(String value, int min, int max, int fallback) {
         try {
             return value == null ? fallback : Math.max(min, Math.min(max, Integer.parseInt(value)));
         } catch (NumberFormatException e) {
             return fallback;
         }
-    }
-
-    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
-        AdminServer.respond(exchange, status, "application/json", JSON.writeValueAsString(body) + "\n");
     }
 }

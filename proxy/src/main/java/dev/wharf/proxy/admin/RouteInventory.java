@@ -1,7 +1,6 @@
 package dev.wharf.proxy.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wharf.route.Hosts;
 import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RouteKeys;
@@ -26,7 +25,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class RouteInventory {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** A bound on one read: past it the listing says it is truncated rather than load Redis without end. */
     static final int MAX_ROUTES = 50_000;
 
@@ -109,7 +107,7 @@ final class RouteInventory {
         for (String agent : scan(r, keys.agentRecords("*"))) {
             for (String json : r.hgetall(agent).get(5, TimeUnit.SECONDS).values()) {
                 try {
-                    JsonNode record = JSON.readTree(json);
+                    JsonNode record = AdminJson.MAPPER.readTree(json);
                     for (JsonNode route : record.path("routes")) {
                         containers.put(route.path("host").asText() + route.path("path").asText("") + " "
                                 + route.path("backend").asText(), record.path("container").asText());

@@ -1,9 +1,7 @@
 package dev.wharf.proxy.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.wharf.admin.AdminServer;
 import dev.wharf.proxy.route.DeadBackends;
 import dev.wharf.proxy.route.HostRoutes;
 import dev.wharf.proxy.route.ResolvedRoute;
@@ -32,7 +30,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RouteListing implements HttpHandler {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/api/routes";
 
     private final RouteCache cache;
@@ -55,7 +52,7 @@ public final class RouteListing implements HttpHandler {
         if (path.equals(PREFIX) || path.equals(PREFIX + "/")) {
             Map<String, Object> hosts = new TreeMap<>();
             cache.snapshot().forEach((host, route) -> hosts.put(host, describe(route)));
-            send(exchange, 200, Map.of("hosts", hosts));
+            AdminJson.send(exchange, 200, Map.of("hosts", hosts));
             return;
         }
         String requested = path.substring(PREFIX.length() + 1);
@@ -65,7 +62,7 @@ public final class RouteListing implements HttpHandler {
         try {
             host = Hosts.requestHost(slash < 0 ? requested : requested.substring(0, slash));
         } catch (InvalidRouteException e) {
-            send(exchange, 400, Map.of("error", e.getMessage()));
+            AdminJson.send(exchange, 400, Map.of("error", e.getMessage()));
             return;
         }
         List<Candidate> candidates = order.candidates(host);
@@ -73,7 +70,7 @@ public final class RouteListing implements HttpHandler {
         try {
             found = store.lookup(host, candidates).toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
-            send(exchange, 503, Map.of("host", host, "error", "route store unavailable: " + e.getMessage()));
+            AdminJson.send(exchange, 503, Map.of("host", host, "error", "route store unavailable: " + e.getMessage()));
             return;
         }
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -91,15 +88,15 @@ public final class RouteListing implements HttpHandler {
             answer.put("matched", null);
             answer.put("whyNot", routes.whyNot());
             answer.putAll(describe(routes));
-            send(exchange, 404, answer);
+            AdminJson.send(exchange, 404, answer);
             return;
         }
-        answer.put("matched", matched.frontend().key());
+        answer.put("matched", matched.key());
         answer.put("rule", candidates.stream().filter(c -> c.frontend().equals(matched.frontendHost())).findFirst()
                 .map(c -> c.rule().name().toLowerCase()).orElse(null));
         answer.put("route", describe(matched));
         answer.putAll(describe(routes));
-        send(exchange, 200, answer);
+        AdminJson.send(exchange, 200, answer);
     }
 
     private Map<String, Object> describe(HostRoutes routes) {
@@ -126,10 +123,5 @@ public final class RouteListing implements HttpHandler {
         }
         description.put("backends", backends);
         return description;
-    }
-
-    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
-        AdminServer.respond(exchange, status, "application/json",
-                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n");
     }
 }
