@@ -181,8 +181,9 @@ public final class RouteStore implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private static LookupAnswer toFrontends(List<Object> reply, List<Candidate> candidates) {
         int position = ((Long) reply.get(0)).intValue();
+        List<String> whyNot = (List<String>) reply.get(1); // lookup.lua always answers the reasons second
         if (position == 0) {
-            return new LookupAnswer(List.of(), reply.size() > 1 ? (List<String>) reply.get(1) : List.of());
+            return new LookupAnswer(List.of(), whyNot);
         }
         String host = candidates.get(position - 1).frontend();
         List<Frontend> frontends = new ArrayList<>(reply.size() - 2);
@@ -197,7 +198,7 @@ public final class RouteStore implements AutoCloseable {
             frontends.add(new Frontend(host, (String) route.get(0), list.get(0), list.subList(1, list.size()),
                     deadIndexes((List<String>) route.get(2)), fields));
         }
-        return new LookupAnswer(frontends, (List<String>) reply.get(1));
+        return new LookupAnswer(frontends, whyNot);
     }
 
     private static Set<Integer> deadIndexes(List<String> members) {
