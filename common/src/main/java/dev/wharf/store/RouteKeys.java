@@ -66,4 +66,34 @@ public record RouteKeys(String prefix) {
     public String agentHeartbeats() {
         return prefix + "wharf:agents";
     }
+
+    /** planb's HASH {@code {certificate, key}} (PEM) of a host's certificate (SPEC §7). */
+    public String tls(String host) {
+        return prefix + "tls:" + host;
+    }
+
+    /** Channel on which a host whose certificate in {@code tls:<host>} changed is announced. */
+    public String tlsChannel() {
+        return prefix + "wharf:tls";
+    }
+
+    /** HASH of the ACME account every proxy shares: its key (PEM), the directory and the account URL. */
+    public String acmeAccount() {
+        return prefix + "wharf:acme:account";
+    }
+
+    /** STRING with a TTL: who is ordering a certificate for this host now. */
+    public String acmeLock(String host) {
+        return prefix + "wharf:acme:lock:" + host;
+    }
+
+    /** STRING with a TTL: the HTTP-01 key authorization for a token, which any proxy answers. */
+    public String acmeChallenge(String token) {
+        return prefix + "wharf:acme:challenge:" + token;
+    }
+
+    /** HASH with a one-day TTL: the failed orders for a host ({@code count}, {@code next} epoch ms, {@code problem}). */
+    public String acmeFailures(String host) {
+        return prefix + "wharf:acme:failures:" + host;
+    }
 }

@@ -9,6 +9,10 @@ import dev.wharf.proxy.config.HipacheConfig;
 import dev.wharf.proxy.config.ListenerSettings;
 import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.config.StoreSettings;
+import dev.wharf.proxy.config.TlsSettings;
+import dev.wharf.proxy.acme.AcmeSettings;
+import dev.wharf.proxy.acme.OrderSchedule;
+import dev.wharf.proxy.tls.TlsEngine;
 import dev.wharf.proxy.dns.DnsSettings;
 import dev.wharf.proxy.dns.DnsZones;
 import dev.wharf.proxy.tls.CertificateFiles;
@@ -34,7 +38,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code wharf-proxy}. Every option also reads {@code WHARF_<OPTION>}. Precedence: command line, then
  * environment, then Hipache's {@code config.json} ({@code --config}), then the defaults shown in {@code --help}.
- * Over 250 lines because each of its 25 options is a declared field with its help text.
+ * Over 250 lines because each of its 29 options is a declared field with its help text.
  */
 @Command(name = "wharf-proxy", mixinStandardHelpOptions = true, version = "wharf-proxy 0.1.0", sortOptions = false,
         description = "Reverse proxy for the routes in Redis (Hipache's format): HTTP/1.1, keep-alive, WebSocket.")
@@ -69,6 +73,25 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Certificates for SNI: <host>.crt + <host>.key, _wildcard.<parent>.crt, default.crt "
                     + "(default: a self-signed certificate). Env: WHARF_CERT_DIR.")
     Path certDir;
+
+    @Option(names = "--tls-engine", defaultValue = "${env:WHARF_TLS_ENGINE}",
+            description = "auto (OpenSSL when it loads, else the JDK's), openssl or jdk (default: auto). Env: WHARF_TLS_ENGINE.")
+    String tlsEngine;
+
+    @Option(names = "--acme-email", defaultValue = "${env:WHARF_ACME_EMAIL}",
+            description = "Turns automatic HTTPS on: every routed public host gets a certificate from the ACME CA; "
+                    + "setting it accepts the CA's terms of service. Needs port 80 reachable from the CA. Env: WHARF_ACME_EMAIL.")
+    String acmeEmail;
+
+    @Option(names = "--acme-directory", defaultValue = "${env:WHARF_ACME_DIRECTORY}",
+            description = "The ACME CA's directory URL (default: Let's Encrypt, " + AcmeSettings.LETS_ENCRYPT
+                    + "; staging: https://acme-staging-v02.api.letsencrypt.org/directory). Env: WHARF_ACME_DIRECTORY.")
+    String acmeDirectory;
+
+    @Option(names = "--acme-retry-after", defaultValue = "${env:WHARF_ACME_RETRY_AFTER}",
+            description = "Seconds before a failed order is tried again; doubles with each failure, at most "
+                    + OrderSchedule.FAILURES_PER_DAY + " a day (default: " + AcmeSettings.RETRY_AFTER_SECONDS + "). Env: WHARF_ACME_RETRY_AFTER.")
+    Integer acmeRetryAfter;
 
     @Option(names = "--redirect-https", defaultValue = "${env:WHARF_REDIRECT_HTTPS}", arity = "0..1", fallbackValue = "true",
             description = "Answer plain-HTTP requests with 308 to https://<host><path> (default: false). Env: WHARF_REDIRECT_HTTPS.")
@@ -218,6 +241,7 @@ public final class ProxyCommand implements Callable<Integer> {
                         first(underscoresInHeaders, null, false),
                         first(accessLog, file.accessLog(), ClientSettings.ACCESS_LOG)),
                 admin(),
+                tls(),
                 atLeastZero("--workers", first(workers, file.workers(), ProxySettings.WORKERS)),
                 Duration.ofSeconds(atLeastZero("--shutdown-grace",
                         first(shutdownGrace, null, ProxySettings.SHUTDOWN_GRACE_SECONDS))));
@@ -233,6 +257,22 @@ public final class ProxyCommand implements Callable<Integer> {
                     + " is not loopback: set --admin-token (WHARF_ADMIN_TOKEN) so that the dashboard and /api/* are not open to all");
         }
         return admin;
+    }
+
+    private TlsSettings tls() {
+        TlsEngine.Choice engine = tlsEngine == null || tlsEngine.isBlank() ? TlsEngine.Choice.AUTO
+                : Cli.option(spec, "--tls-engine", () -> TlsEngine.parseChoice(tlsEngine));
+        if (acmeEmail == null || acmeEmail.isBlank()) {
+            if (acmeDirectory != null && !acmeDirectory.isBlank()) {
+                throw new ParameterException(spec.commandLine(), "--acme-directory needs --acme-email (WHARF_ACME_EMAIL), which turns automatic HTTPS on");
+            }
+            return new TlsSettings(engine, null);
+        }
+        return new TlsSettings(engine, new AcmeSettings(
+                Cli.option(spec, "--acme-email", () -> AcmeSettings.email(acmeEmail)),
+                Cli.option(spec, "--acme-directory", () -> AcmeSettings.directory(
+                        acmeDirectory == null || acmeDirectory.isBlank() ? AcmeSettings.LETS_ENCRYPT : acmeDirectory)),
+                Duration.ofSeconds(positive("--acme-retry-after", first(acmeRetryAfter, null, AcmeSettings.RETRY_AFTER_SECONDS)))));
     }
 
     private static HipacheConfig readConfig(Path path) {

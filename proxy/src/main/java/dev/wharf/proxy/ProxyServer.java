@@ -21,7 +21,14 @@ import dev.wharf.proxy.route.BackendProbe;
 import dev.wharf.proxy.route.RouteCache;
 import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.proxy.route.RouteEvents;
+import dev.wharf.proxy.acme.AcmeSettings;
+import dev.wharf.proxy.acme.AutomaticHttps;
 import dev.wharf.proxy.tls.Certificates;
+import dev.wharf.proxy.tls.SniCertificates;
+import dev.wharf.proxy.tls.StoredCertificates;
+import dev.wharf.proxy.tls.TlsEngine;
+import dev.wharf.route.RouteOptions;
+import dev.wharf.store.CertificateStore;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RedisTarget;
@@ -40,13 +47,18 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
 /** Starts the proxy (listeners, route cache and its subscription, backend pools) and stops it gracefully. */
 public final class ProxyServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    private static final long CHALLENGE_TIMEOUT_MILLIS = 2000;
 
     private final ProxySettings settings;
     private final RedisConnection redis;
@@ -66,6 +78,8 @@ public final class ProxyServer implements AutoCloseable {
     private final DnsServer dns;
     private final BasicAuth auth;
     private final BackendProbe probe;
+    private final AutomaticHttps acme;
+    private final StoredCertificates storedCertificates;
 
     private ProxyServer(ProxySettings settings) throws IOException {
         this.settings = settings;
@@ -85,12 +99,33 @@ public final class ProxyServer implements AutoCloseable {
         BackendPools pools = new BackendPools(transport.channel(), settings.backends().maxSockets(),
                 settings.backends().connectTimeout());
         DeadBackends dead = new DeadBackends(store::markDead, settings.backends().deadTtl(), metrics);
-        this.probe = new BackendProbe(store, order, settings.backends().deadTtl(), metrics, ownerId());
-        this.events = new RouteEvents(redis, routes, dead, metrics, probe);
+        String owner = ownerId();
+        this.probe = new BackendProbe(store, order, settings.backends().deadTtl(), metrics, owner);
+        CertificateStore certificateStore = new CertificateStore(redis);
+        AcmeSettings acmeSettings = settings.tls().acme();
+        this.acme = acmeSettings == null || listen.httpsPort() == 0 ? null
+                : new AutomaticHttps(acmeSettings, certificateStore, host -> exactRouteTls(routes, host), owner, Clock.systemUTC());
+        if (acmeSettings != null && acme == null) {
+            log.warn("--acme-email is set but HTTPS is off (--https-port 0): no certificates are ordered");
+        }
+        this.storedCertificates = listen.httpsPort() == 0 ? null : new StoredCertificates(certificateStore,
+                TlsEngine.choose(settings.tls().engine()), target.prefix(), ForkJoinPool.commonPool());
+        this.events = new RouteEvents(redis, routes, dead, metrics, probe,
+                acme == null ? route -> { } : acme::routeChanged,
+                host -> {
+                    if (storedCertificates != null) {
+                        storedCertificates.changed(host);
+                    }
+                    if (acme != null) {
+                        acme.certificateChanged(host);
+                    }
+                });
         // bcrypt is CPU work by design: at most half the cores, so proxying goes on during a flood of guesses.
         this.auth = new BasicAuth(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         this.context = new ProxyContext(settings.clients(), settings.backends(), listen.redirectHttps(), routes,
-                dead, pools, auth, accessLog, metrics);
+                dead, pools, auth, accessLog, metrics,
+                token -> certificateStore.challenge(token).toCompletableFuture()
+                        .orTimeout(CHALLENGE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
         metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);
         metrics.gauge("wharf.proxy.route.cache.size", "Hosts in the route cache", routes::size);
@@ -114,14 +149,19 @@ public final class ProxyServer implements AutoCloseable {
             log.info("listening for HTTP on {}", listener.localAddress());
         }
         this.certificates = listen.httpsPort() == 0 ? null
-                : Certificates.load(listen.certDir(), listen.defaultCertificate());
+                : Certificates.load(listen.certDir(), listen.defaultCertificate(), storedCertificates.engine());
         if (certificates != null) {
-            ServerBootstrap tls = bootstrap.clone().childHandler(new ProxyInitializer(context, clients, certificates));
+            SniCertificates sni = new SniCertificates(certificates, storedCertificates,
+                    acme == null ? host -> { } : acme::missing);
+            ServerBootstrap tls = bootstrap.clone().childHandler(new ProxyInitializer(context, clients, sni));
             for (String address : listen.bind()) {
                 Channel listener = tls.bind(address, listen.httpsPort()).syncUninterruptibly().channel();
                 httpsListeners.add(listener);
                 log.info("listening for HTTPS on {}", listener.localAddress());
             }
+        }
+        if (acme != null) {
+            acme.start();
         }
         DnsSettings dnsSettings = listen.dns();
         this.dns = dnsSettings.enabled()
@@ -142,6 +182,14 @@ public final class ProxyServer implements AutoCloseable {
             admin.start();
             log.info("admin port (health, readiness, metrics) on {}:{}", settings.admin().bind(), admin.port());
         }
+    }
+
+    /** The route port of automatic HTTPS: the {@code tls} option of the host's own route, if it has one. */
+    private static CompletableFuture<Optional<RouteOptions.Tls>> exactRouteTls(RouteCache routes, String host) {
+        return routes.resolve(host).thenApply(resolved -> host.equals(resolved.frontendHost())
+                ? Optional.of(resolved.routes().stream().map(route -> route.options().tls())
+                        .filter(tls -> tls != RouteOptions.Tls.ACME).findFirst().orElse(RouteOptions.Tls.ACME))
+                : Optional.empty());
     }
 
     /** Names this proxy in probe locks (host, process, start), so that a restarted proxy is another holder. */
@@ -229,6 +277,9 @@ public final class ProxyServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         events.close();
+        if (acme != null) {
+            acme.close();
+        }
         probe.close();
         auth.close();
         redis.close();

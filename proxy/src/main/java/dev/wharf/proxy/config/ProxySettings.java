@@ -11,28 +11,33 @@ import java.time.Duration;
  * @param shutdownGrace how long in-flight requests get to finish on SIGTERM
  */
 public record ProxySettings(ListenerSettings listeners, StoreSettings store, BackendSettings backends,
-                            ClientSettings clients, AdminSettings admin, int workers, Duration shutdownGrace) {
+                            ClientSettings clients, AdminSettings admin, TlsSettings tls, int workers,
+                            Duration shutdownGrace) {
 
     public static final int WORKERS = 0;
     public static final int SHUTDOWN_GRACE_SECONDS = 30;
 
     public ProxySettings withListeners(ListenerSettings changed) {
-        return new ProxySettings(changed, store, backends, clients, admin, workers, shutdownGrace);
+        return new ProxySettings(changed, store, backends, clients, admin, tls, workers, shutdownGrace);
     }
 
     public ProxySettings withStore(StoreSettings changed) {
-        return new ProxySettings(listeners, changed, backends, clients, admin, workers, shutdownGrace);
+        return new ProxySettings(listeners, changed, backends, clients, admin, tls, workers, shutdownGrace);
     }
 
     public ProxySettings withBackends(BackendSettings changed) {
-        return new ProxySettings(listeners, store, changed, clients, admin, workers, shutdownGrace);
+        return new ProxySettings(listeners, store, changed, clients, admin, tls, workers, shutdownGrace);
     }
 
     public ProxySettings withClients(ClientSettings changed) {
-        return new ProxySettings(listeners, store, backends, changed, admin, workers, shutdownGrace);
+        return new ProxySettings(listeners, store, backends, changed, admin, tls, workers, shutdownGrace);
+    }
+
+    public ProxySettings withTls(TlsSettings changed) {
+        return new ProxySettings(listeners, store, backends, clients, admin, changed, workers, shutdownGrace);
     }
 
     public ProxySettings withAdmin(AdminSettings changed) {
-        return new ProxySettings(listeners, store, backends, clients, changed, workers, shutdownGrace);
+        return new ProxySettings(listeners, store, backends, clients, changed, tls, workers, shutdownGrace);
     }
 }

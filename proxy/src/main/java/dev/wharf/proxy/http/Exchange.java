@@ -29,6 +29,7 @@ import io.netty.util.concurrent.Future;
 
 import java.util.ArrayDeque;
 import java.util.BitSet;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -119,6 +120,27 @@ final class Exchange implements BackendListener {
             respond(HttpResponseStatus.OK, null, false);
             return;
         }
+        String token = connection.scheme().equals("http") ? AcmeChallenges.token(request) : null;
+        if (token != null) {
+            shared.challenges.answer(token).whenCompleteAsync(this::challengeLookedUp, ctx.executor());
+            return;
+        }
+        route();
+    }
+
+    /** An ACME CA's check: answered here when an order waits on the token, else routed like any request. */
+    private void challengeLookedUp(Optional<String> keyAuthorization, Throwable error) {
+        if (state != State.ROUTING) {
+            return;
+        }
+        if (error == null && keyAuthorization.isPresent()) {
+            respond(Responses.text(ctx.alloc(), HttpResponseStatus.OK, keyAuthorization.get(), closeAfterLocalAnswer(false)));
+        } else {
+            route();
+        }
+    }
+
+    private void route() {
         if (shared.redirectHttps && connection.scheme().equals("http")) {
             respond(Responses.redirect(ctx.alloc(), "https://" + host + request.uri(), closeAfterLocalAnswer(false)));
             return;

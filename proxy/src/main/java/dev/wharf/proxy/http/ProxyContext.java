@@ -16,7 +16,7 @@ import java.util.function.ToIntFunction;
 /**
  * What every client connection shares: client and backend settings, the route cache, dead marks, backend connections,
  * requests in flight, basic-auth checks, the access log,
- * metrics, and whether the proxy is draining for shutdown.
+ * metrics, the answers to ACME's HTTP-01 challenges, and whether the proxy is draining for shutdown.
  */
 public final class ProxyContext {
 
@@ -34,10 +34,12 @@ public final class ProxyContext {
     final BasicAuth auth;
     final AccessLog accessLog;
     final ProxyMetrics metrics;
+    final AcmeChallenges challenges;
     private volatile boolean draining;
 
     public ProxyContext(ClientSettings clients, BackendSettings backendSettings, boolean redirectHttps, RouteCache routes, DeadBackends dead, Backends backends,
-                        BasicAuth auth, AccessLog accessLog, ProxyMetrics metrics) {
+                        BasicAuth auth, AccessLog accessLog, ProxyMetrics metrics, AcmeChallenges challenges) {
+        this.challenges = challenges;
         this.clients = clients;
         this.backendSettings = backendSettings;
         this.redirectHttps = redirectHttps;

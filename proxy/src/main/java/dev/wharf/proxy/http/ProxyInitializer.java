@@ -9,7 +9,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.util.Mapping;
+import io.netty.util.AsyncMapping;
 
 /** The pipeline of a client connection: TLS (HTTPS only), byte watcher, HTTP/1.1 codec, the proxying handler. */
 public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
@@ -21,7 +21,7 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyContext shared;
     private final ChannelGroup clients;
     private final String scheme;
-    private final Mapping<String, SslContext> certificates;
+    private final AsyncMapping<String, SslContext> certificates;
 
     /** A plain HTTP listener. */
     public ProxyInitializer(ProxyContext shared, ChannelGroup clients) {
@@ -29,12 +29,12 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     /** An HTTPS listener: TLS first, the certificate chosen by SNI. */
-    public ProxyInitializer(ProxyContext shared, ChannelGroup clients, Mapping<String, SslContext> certificates) {
+    public ProxyInitializer(ProxyContext shared, ChannelGroup clients, AsyncMapping<String, SslContext> certificates) {
         this(shared, clients, "https", certificates);
     }
 
     private ProxyInitializer(ProxyContext shared, ChannelGroup clients, String scheme,
-                             Mapping<String, SslContext> certificates) {
+                             AsyncMapping<String, SslContext> certificates) {
         this.shared = shared;
         this.clients = clients;
         this.scheme = scheme;

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps the route cache honest: subscribes to {@code wharf:routes} (a frontend changed), Hipache's {@code dead}
  * channel (a backend was marked dead for a request host: refresh, and {@link BackendProbe} watches it) and
- * {@code wharf:alive} (a probe found it answering again), retrying until Redis answers.
+ * {@code wharf:alive} (a probe found it answering again), retrying until Redis answers; and passes on
+ * {@code wharf:tls} (a certificate changed), to save a second subscription.
  * After Lettuce reconnects and re-subscribes, messages may have been lost, so every cached answer is refreshed
  * (and served meanwhile).
  *
@@ -35,6 +37,8 @@ public final class RouteEvents implements AutoCloseable {
     private final DeadBackends dead;
     private final ProxyMetrics metrics;
     private final BackendProbe probe;
+    private final Consumer<String> routeChanged;
+    private final Consumer<String> certificateChanged;
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "wharf-route-events");
         thread.setDaemon(true);
@@ -45,8 +49,15 @@ public final class RouteEvents implements AutoCloseable {
     private volatile boolean subscribed;
     private volatile boolean closed;
 
-    public RouteEvents(RedisConnection redis, RouteCache cache, DeadBackends dead, ProxyMetrics metrics, BackendProbe probe) {
+    /**
+     * @param routeChanged       told of every changed route after the cache ({@code host} or {@code host/path})
+     * @param certificateChanged told of every host on {@code wharf:tls} (its certificate in Redis changed)
+     */
+    public RouteEvents(RedisConnection redis, RouteCache cache, DeadBackends dead, ProxyMetrics metrics, BackendProbe probe,
+                       Consumer<String> routeChanged, Consumer<String> certificateChanged) {
         this.probe = probe;
+        this.routeChanged = routeChanged;
+        this.certificateChanged = certificateChanged;
         this.redis = redis;
         this.keys = new RouteKeys(redis.target().prefix());
         this.cache = cache;
@@ -65,7 +76,7 @@ public final class RouteEvents implements AutoCloseable {
             }
             connection = pubSub;
             pubSub.addListener(new Listener());
-            pubSub.async().subscribe(keys.routesChannel(), RouteKeys.DEAD_CHANNEL, keys.aliveChannel());
+            pubSub.async().subscribe(keys.routesChannel(), RouteKeys.DEAD_CHANNEL, keys.aliveChannel(), keys.tlsChannel());
         });
     }
 
@@ -77,6 +88,10 @@ public final class RouteEvents implements AutoCloseable {
     private final class Listener extends RedisPubSubAdapter<String, String> {
         @Override
         public void message(String channel, String message) {
+            if (channel.equals(keys.tlsChannel())) {
+                certificateChanged.accept(message);
+                return;
+            }
             metrics.routeChange();
             if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
                 cache.refreshRequestHost(MarkedBackend.requestHostOf(message));
@@ -94,6 +109,7 @@ public final class RouteEvents implements AutoCloseable {
                 cache.refreshRequestHost(MarkedBackend.requestHostOf(message));
             } else {
                 dead.forget(cache.evictFrontend(message)); // a changed frontend voids this proxy's marks on it
+                routeChanged.accept(message);
             }
         }
 

@@ -1,2 +1,5 @@
-/** TLS for the proxy: certificates from a directory, chosen per connection by SNI. */
+/**
+ * TLS for the proxy: the engine (OpenSSL or the JDK's), certificates from a directory and from Redis, chosen per
+ * connection by SNI.
+ */
 package dev.wharf.proxy.tls;

@@ -408,7 +408,7 @@ class ExchangeTest {
         }, Duration.ofSeconds(30), metrics);
         ProxyContext context;
         try {
-            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, auth, AccessLog.open("off"), metrics);
+            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, auth, AccessLog.open("off"), metrics, AcmeChallenges.NONE);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

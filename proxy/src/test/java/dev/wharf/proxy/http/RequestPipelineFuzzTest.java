@@ -66,7 +66,10 @@ class RequestPipelineFuzzTest {
             // Dead marks and pools are never reached: no route has a backend a request gets to.
             return new ProxyContext(DEFAULTS.clients(), DEFAULTS.backends(), false, routes,
                     new DeadBackends(null, Duration.ofSeconds(1), metrics),
-                    new BackendPools(NioSocketChannel.class, 1, Duration.ofSeconds(1)), new BasicAuth(1), AccessLog.open("off"), metrics);
+                    new BackendPools(NioSocketChannel.class, 1, Duration.ofSeconds(1)), new BasicAuth(1), AccessLog.open("off"), metrics,
+                    // One token an order waits on, so that the challenge path is fuzzed too.
+                    token -> CompletableFuture.completedFuture(token.equals("fuzz-token")
+                            ? java.util.Optional.of("fuzz-token.key") : java.util.Optional.empty()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

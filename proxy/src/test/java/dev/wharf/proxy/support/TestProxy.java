@@ -7,6 +7,7 @@ import dev.wharf.proxy.config.ClientSettings;
 import dev.wharf.proxy.config.ListenerSettings;
 import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.config.StoreSettings;
+import dev.wharf.proxy.config.TlsSettings;
 import dev.wharf.proxy.dns.DnsSettings;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RouteStore;
@@ -53,6 +54,7 @@ public final class TestProxy implements AutoCloseable {
                 new BackendSettings(100, Duration.ofSeconds(2), Duration.ofSeconds(10), 3, Duration.ofSeconds(30), false, true),
                 new ClientSettings(Duration.ofSeconds(10), false, false, "off"),
                 new AdminSettings("127.0.0.1", 0),
+                TlsSettings.DEFAULT,
                 2, Duration.ofSeconds(5));
     }
 

@@ -18,6 +18,7 @@ class CertificatesFuzzTest {
 
     private static final String PEM_CERT = "-----BEGIN CERTIFICATE-----\n";
     private static final String PEM_KEY = "-----BEGIN PRIVATE KEY-----\n";
+    private static final TlsEngine ENGINE = TlsEngine.choose(TlsEngine.Choice.AUTO);
 
     private static void write(Path file, String start, byte[] rest) throws IOException {
         byte[] head = start.getBytes(StandardCharsets.US_ASCII);
@@ -32,7 +33,7 @@ class CertificatesFuzzTest {
         try {
             write(dir.resolve("fuzz.example.com.crt"), data.consumeBoolean() ? PEM_CERT : "", data.consumeBytes(2000));
             write(dir.resolve("fuzz.example.com.key"), data.consumeBoolean() ? PEM_KEY : "", data.consumeRemainingAsBytes());
-            try (Certificates certificates = Certificates.load(dir, null)) {
+            try (Certificates certificates = Certificates.load(dir, null, ENGINE)) {
                 assertThat(certificates.map("fuzz.example.com")).isNotNull();
                 certificates.problems().forEach(problem -> assertThat(problem).contains("fuzz.example.com"));
             }

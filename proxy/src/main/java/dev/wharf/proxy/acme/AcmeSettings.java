@@ -1,0 +1,41 @@
+package dev.wharf.proxy.acme;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * Automatic HTTPS, on when an e-mail address is given.
+ *
+ * @param email      the account's contact (setting it accepts the CA's terms of service)
+ * @param directory  the CA's RFC 8555 directory URL ({@code https://...}, or acme4j's {@code acme://...} names)
+ * @param retryAfter the wait after a first failed order; it doubles with each further failure
+ */
+public record AcmeSettings(String email, URI directory, Duration retryAfter) {
+
+    public static final String LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+    public static final int RETRY_AFTER_SECONDS = 60;
+
+    /** Checks a directory URL, naming the option at fault. */
+    public static URI directory(String value) {
+        URI uri;
+        try {
+            uri = new URI(value.trim());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL: " + e.getMessage());
+        }
+        if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "acme".equals(uri.getScheme()))) {
+            throw new IllegalArgumentException("must be an https:// (or acme4j's acme://) URL, not '"
+                    + value + "'");
+        }
+        return uri;
+    }
+
+    /** Checks an e-mail address just enough to catch a misplaced value. */
+    public static String email(String value) {
+        String trimmed = value.trim();
+        if (!trimmed.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+            throw new IllegalArgumentException("must be an e-mail address, not '" + value + "'");
+        }
+        return trimmed;
+    }
+}

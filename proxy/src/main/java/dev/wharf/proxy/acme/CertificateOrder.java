@@ -1,0 +1,102 @@
+package dev.wharf.proxy.acme;
+
+import dev.wharf.store.CertificateStore;
+import dev.wharf.store.CertificateStore.Stored;
+import org.shredzone.acme4j.Account;
+import org.shredzone.acme4j.AccountBuilder;
+import org.shredzone.acme4j.Authorization;
+import org.shredzone.acme4j.Order;
+import org.shredzone.acme4j.Problem;
+import org.shredzone.acme4j.Session;
+import org.shredzone.acme4j.Status;
+import org.shredzone.acme4j.challenge.Http01Challenge;
+import org.shredzone.acme4j.exception.AcmeException;
+import org.shredzone.acme4j.util.KeyPairUtils;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One certificate order for one host through acme4j, start to end: the account (RFC 8555 returns the existing one
+ * for a known key, so a CA that forgot it is answered with a new one), the order, HTTP-01 answered by whichever
+ * proxy the CA reaches (the key authorization is in Redis while the CA checks), a fresh EC P-256 key, the chain.
+ * Blocking: it runs on {@link AutomaticHttps}' own thread, never on an event loop.
+ */
+final class CertificateOrder {
+
+    /** How long the CA gets for each step (validation, issuance). */
+    static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Session session;
+    private final KeyPair accountKey;
+    private final String email;
+    private final CertificateStore store;
+
+    CertificateOrder(Session session, KeyPair accountKey, String email, CertificateStore store) {
+        this.session = session;
+        this.accountKey = accountKey;
+        this.email = email;
+        this.store = store;
+    }
+
+    /** Orders and returns the certificate; an {@link AcmeException} carries the CA's problem. */
+    Stored run(String host) throws AcmeException, InterruptedException {
+        Account account = new AccountBuilder().agreeToTermsOfService().addEmail(email).useKeyPair(accountKey)
+                .create(session);
+        join(store.accountLocation(session.getServerUri().toString(), account.getLocation().toString(), email));
+        Order order = account.newOrder().domain(host).create();
+        for (Authorization authorization : order.getAuthorizations()) {
+            if (authorization.getStatus() != Status.VALID) {
+                prove(host, authorization);
+            }
+        }
+        requireStatus(order.waitUntilReady(STEP_TIMEOUT), order.getError(), "order for " + host);
+        KeyPair domainKey = KeyPairUtils.createECKeyPair("secp256r1");
+        order.execute(domainKey);
+        requireStatus(order.waitForCompletion(STEP_TIMEOUT), order.getError(), "issuance for " + host);
+        StringWriter chain = new StringWriter();
+        StringWriter key = new StringWriter();
+        try {
+            order.getCertificate().writeCertificate(chain);
+            KeyPairUtils.writeKeyPair(domainKey, key);
+        } catch (IOException e) {
+            throw new AcmeException("cannot write the certificate as PEM: " + e.getMessage());
+        }
+        return new Stored(chain.toString(), key.toString(), session.getServerUri().toString());
+    }
+
+    private void prove(String host, Authorization authorization) throws AcmeException, InterruptedException {
+        Http01Challenge challenge = authorization.findChallenge(Http01Challenge.class)
+                .orElseThrow(() -> new AcmeException("the CA offers no http-01 challenge for " + host));
+        join(store.putChallenge(challenge.getToken(), challenge.getAuthorization(), STEP_TIMEOUT.multipliedBy(2)));
+        try {
+            challenge.trigger();
+            requireStatus(challenge.waitForCompletion(STEP_TIMEOUT), challenge.getError(), "http-01 challenge for " + host);
+        } finally {
+            join(store.removeChallenge(challenge.getToken()));
+        }
+    }
+
+    private static void requireStatus(Status status, Optional<Problem> problem, String what) throws AcmeException {
+        if (status != Status.VALID && status != Status.READY) {
+            throw new AcmeException(what + " is " + status.name().toLowerCase(java.util.Locale.ROOT)
+                    + problem.map(p -> ": " + p.getDetail().orElse(p.getType().toString())).orElse(""));
+        }
+    }
+
+    private static <T> T join(CompletionStage<T> stage) throws AcmeException, InterruptedException {
+        try {
+            return stage.toCompletableFuture().get(REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AcmeException("Redis did not answer: " + (e.getCause() != null ? e.getCause().getMessage() : e));
+        }
+    }
+}

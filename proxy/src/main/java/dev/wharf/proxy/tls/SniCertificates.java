@@ -1,0 +1,55 @@
+package dev.wharf.proxy.tls;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AsyncMapping;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The certificate for a handshake, by SNI name: a {@code --cert-dir} file for the host or its wildcard parent,
+ * else {@code tls:<host>} in Redis, else the default one ({@code default.crt}, Hipache's https block, or
+ * self-signed). The Redis read is asynchronous: the event loop goes on with other connections meanwhile.
+ * A name with no certificate of its own is reported to {@code missing} (automatic HTTPS orders one).
+ */
+public final class SniCertificates implements AsyncMapping<String, SslContext> {
+
+    private final Certificates files;
+    private final StoredCertificates stored;
+    private final Consumer<String> missing;
+
+    public SniCertificates(Certificates files, StoredCertificates stored, Consumer<String> missing) {
+        this.files = files;
+        this.stored = stored;
+        this.missing = missing;
+    }
+
+    @Override
+    public Future<SslContext> map(String serverName, Promise<SslContext> promise) {
+        String host = serverName == null ? null : normalise(serverName);
+        SslContext file = files.forHost(host);
+        if (file != null) {
+            return promise.setSuccess(file);
+        }
+        if (host == null || stored == null) {
+            return promise.setSuccess(files.fallback());
+        }
+        stored.forHost(host).whenComplete((context, error) -> {
+            if (context == null) {
+                missing.accept(host);
+                promise.trySuccess(files.fallback());
+            } else {
+                promise.trySuccess(context);
+            }
+        });
+        return promise;
+    }
+
+    /** Lower case, without a trailing dot. */
+    static String normalise(String serverName) {
+        String host = serverName.toLowerCase(Locale.ROOT);
+        return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    }
+}
