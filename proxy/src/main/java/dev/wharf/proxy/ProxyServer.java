@@ -104,7 +104,8 @@ public final class ProxyServer implements AutoCloseable {
         CertificateStore certificateStore = new CertificateStore(redis);
         AcmeSettings acmeSettings = settings.tls().acme();
         this.acme = acmeSettings == null || listen.httpsPort() == 0 ? null
-                : new AutomaticHttps(acmeSettings, certificateStore, host -> exactRouteTls(routes, host), owner, Clock.systemUTC());
+                : new AutomaticHttps(acmeSettings, certificateStore, host -> exactRouteTls(routes, host), owner, Clock.systemUTC(),
+                        metrics);
         if (acmeSettings != null && acme == null) {
             log.warn("--acme-email is set but HTTPS is off (--https-port 0): no certificates are ordered");
         }

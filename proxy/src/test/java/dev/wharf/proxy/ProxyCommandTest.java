@@ -11,6 +11,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.wharf.proxy.acme.AcmeSettings;
+import dev.wharf.proxy.tls.TlsEngine;
 import java.time.Duration;
 import java.util.List;
 
@@ -107,6 +109,26 @@ class ProxyCommandTest {
         assertThat(settings("--admin-bind", "0.0.0.0", "--admin-token", " t0ken ").admin().token()).isEqualTo("t0ken");
         assertThat(settings("--admin-bind", "0.0.0.0", "--admin-port", "0").admin().token()).isNull(); // no admin port at all
         assertThat(settings("--admin-bind", "127.0.0.2").admin().token()).isNull();
+    }
+
+    @Test
+    void automaticHttpsIsOnWithAnEmailAndItsOptionsAreChecked() {
+        assertThat(settings().tls().acme()).isNull();
+        assertThat(settings().tls().engine()).isEqualTo(TlsEngine.Choice.AUTO);
+        AcmeSettings acme = settings("--acme-email", " ops@example.com ", "--tls-engine", "JDK").tls().acme();
+        assertThat(acme.email()).isEqualTo("ops@example.com");
+        assertThat(acme.directory()).hasToString("https://acme-v02.api.letsencrypt.org/directory");
+        assertThat(acme.retryAfter()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings("--tls-engine", "JDK").tls().engine()).isEqualTo(TlsEngine.Choice.JDK);
+        assertThat(settings("--acme-email", "a@b.io", "--acme-directory", "acme://pebble/localhost:14000")
+                .tls().acme().directory()).hasToString("acme://pebble/localhost:14000");
+        assertThat(run("--acme-email", "ops")).isEqualTo("wharf-proxy: --acme-email: must be an e-mail address, not 'ops' (see --help)");
+        assertThat(run("--acme-email", "a@b.io", "--acme-directory", "http://ca.example.com/dir"))
+                .isEqualTo("wharf-proxy: --acme-directory: must be an https:// (or acme4j's acme://) URL, not 'http://ca.example.com/dir' (see --help)");
+        assertThat(run("--acme-directory", "https://ca.example.com/dir"))
+                .isEqualTo("wharf-proxy: --acme-directory needs --acme-email (WHARF_ACME_EMAIL), which turns automatic HTTPS on (see --help)");
+        assertThat(run("--tls-engine", "gnutls")).isEqualTo("wharf-proxy: --tls-engine: must be auto, openssl or jdk, not 'gnutls' (see --help)");
+        assertThat(run("--acme-email", "a@b.io", "--acme-retry-after", "0")).isEqualTo("wharf-proxy: --acme-retry-after must be at least 1, not 0 (see --help)");
     }
 
     private static String run(String... args) {

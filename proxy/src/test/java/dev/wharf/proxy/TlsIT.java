@@ -7,33 +7,30 @@ import dev.wharf.proxy.support.TestProxy;
 import dev.wharf.testing.FreePort;
 import dev.wharf.testing.TestRedis;
 import dev.wharf.testing.Wait;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.wharf.proxy.support.TlsClient;
+import dev.wharf.proxy.tls.TlsEngine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.security.Security;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** HTTPS with real TLS clients trusting the test's own CA: SNI, reload, protocol floor, bad files. */
+/** HTTPS with real TLS clients trusting the test's own CA: SNI, reload, protocol floor, bad files; on both engines. */
+@ParameterizedClass
+@EnumSource(value = TlsEngine.Choice.class, names = {"OPENSSL", "JDK"})
 class TlsIT {
 
     @TempDir
@@ -43,8 +40,8 @@ class TlsIT {
     private static TestProxy proxy;
     private static TestBackend backend;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(TlsEngine.Choice engine) throws Exception {
         // Let the client offer TLS 1.1 at all (the JDK disables it), so the proxy's own refusal is what is tested.
         // JVM-wide, and read once at the first TLS use: Failsafe gives every IT class a JVM of its own.
         Security.setProperty("jdk.tls.disabledAlgorithms", "SSLv3, RC4, DES, MD5withRSA, DH keySize < 1024, NULL");
@@ -58,13 +55,13 @@ class TlsIT {
         pki.writeStrayKey(certs.resolve("mismatch.example.net.key"));
         pki.issue(certs, "nokey.example.net", "nokey", Duration.ofDays(10), "RSA", "nokey.example.net");
         java.nio.file.Files.delete(certs.resolve("nokey.example.net.key"));
-        proxy = TestProxy.start(TestRedis.url(), s -> Settings.https(s, FreePort.find(), certs));
+        proxy = TestProxy.start(TestRedis.url(), s -> Settings.tlsEngine(Settings.https(s, FreePort.find(), certs), engine));
         backend = TestBackend.start("tls-backend");
         proxy.route("secure.example.net", backend.url());
         proxy.route("*.wild.example.net", backend.url());
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         proxy.close();
         backend.close();
@@ -173,60 +170,14 @@ class TlsIT {
     }
 
     private static SSLSocket handshake(SSLContext context, int port, String sni, String protocol) throws IOException {
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
-        socket.setSoTimeout(10_000);
-        SSLParameters parameters = socket.getSSLParameters();
-        parameters.setProtocols(new String[] {protocol});
-        parameters.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
-        parameters.setApplicationProtocols(new String[] {"http/1.1"});
-        socket.setSSLParameters(parameters);
-        try {
-            socket.startHandshake();
-        } catch (IOException e) {
-            socket.close();
-            throw e;
-        }
-        return socket;
+        return TlsClient.handshake(context, port, sni, protocol, false);
     }
 
-    /** Sends a request and reads one Content-Length response. */
     private static String exchange(SSLSocket socket, String request) throws IOException {
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-        socket.getOutputStream().flush();
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        int b;
-        while (matched < 4 && (b = in.read()) != -1) {
-            head.write(b);
-            matched = (b == '\r' || b == '\n') ? matched + 1 : 0;
-        }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        int length = 0;
-        for (String line : text.split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return text + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+        return TlsClient.exchange(socket, request);
     }
 
     private static SSLContext trustAll() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, new SecureRandom());
-        return context;
+        return TlsClient.trustAll();
     }
 }

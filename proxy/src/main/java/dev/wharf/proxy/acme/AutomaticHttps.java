@@ -4,9 +4,10 @@ import dev.wharf.route.RouteOptions;
 import dev.wharf.store.CertificateStore;
 import dev.wharf.store.CertificateStore.Failures;
 import dev.wharf.store.CertificateStore.Stored;
+import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.tls.PemCredentials;
 import org.shredzone.acme4j.Session;
-import org.shredzone.acme4j.exception.AcmeException;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.shredzone.acme4j.util.KeyPairUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.security.KeyPair;
+import java.security.Security;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,6 +64,7 @@ public final class AutomaticHttps implements AutoCloseable {
     private final Routes routes;
     private final String owner;
     private final Clock clock;
+    private final ProxyMetrics metrics;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "wharf-acme");
         t.setDaemon(true);
@@ -72,7 +75,9 @@ public final class AutomaticHttps implements AutoCloseable {
     private Session session;
     private KeyPair accountKey;
 
-    public AutomaticHttps(AcmeSettings settings, CertificateStore store, Routes routes, String owner, Clock clock) {
+    public AutomaticHttps(AcmeSettings settings, CertificateStore store, Routes routes, String owner, Clock clock,
+                          ProxyMetrics metrics) {
+        this.metrics = metrics;
         this.settings = settings;
         this.store = store;
         this.routes = routes;
@@ -82,6 +87,9 @@ public final class AutomaticHttps implements AutoCloseable {
 
     /** Looks at every stored certificate now and every 12 hours. */
     public void start() {
+        if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
+            Security.addProvider(new BouncyCastleProvider()); // acme4j makes keys and CSRs with it
+        }
         log.info("automatic HTTPS on: certificates from {} for {}", settings.directory(), settings.email());
         thread.scheduleWithFixedDelay(this::sweep, 0, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -152,6 +160,7 @@ public final class AutomaticHttps implements AutoCloseable {
 
     /** Looks at one host and orders if it is time; returns when to look again, or empty for never. */
     private Optional<Duration> decide(String host) throws Exception {
+        metrics.acmeLook();
         Optional<RouteOptions.Tls> route = join(routes.exactRoute(host));
         if (route.isEmpty() || route.get() != RouteOptions.Tls.ACME) {
             return Optional.empty(); // looked at again when it gets a route
@@ -194,16 +203,29 @@ public final class AutomaticHttps implements AutoCloseable {
             PemCredentials checked = PemCredentials.parse(issued.certificate(), issued.key(), clock.instant());
             join(store.write(host, issued));
             join(store.clearFailures(host));
+            metrics.acmeOrder(true);
             log.info("certificate for {} issued, valid until {}", host, checked.notAfter());
             return Duration.between(clock.instant(), OrderSchedule.renewal(checked.notBefore(), checked.notAfter()));
-        } catch (AcmeException | IllegalArgumentException e) {
-            Failures after = OrderSchedule.afterFailure(failures, started, String.valueOf(e.getMessage()),
-                    settings.retryAfter());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // The CA's problem (AcmeException), or anything else that failed the order: it counts, so that
+            // nothing orders without limit.
+            Failures after = OrderSchedule.afterFailure(failures, started, describe(e), settings.retryAfter());
+            metrics.acmeOrder(false);
             join(store.recordFailures(host, after));
             log.warn("certificate order for {} failed ({} today): {}; next attempt at {}", host, after.count(),
-                    e.getMessage(), Instant.ofEpochMilli(after.next()));
+                    after.problem(), Instant.ofEpochMilli(after.next()));
             return Duration.ofMillis(Math.max(0, after.next() - clock.instant().toEpochMilli()));
         }
+    }
+
+    /** The CA's problem detail as acme4j words it, with the cause when that is all it says ("Network error"). */
+    private static String describe(Exception e) {
+        String message = String.valueOf(e.getMessage());
+        Throwable cause = e.getCause();
+        return cause == null || cause.getMessage() == null || message.contains(cause.getMessage()) ? message
+                : message + " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
     }
 
     private Session session() {

@@ -113,6 +113,18 @@ public final class ProxyMetrics {
                 .tag("result", alive ? "alive" : "dead").register(registry).increment();
     }
 
+    /** One look of automatic HTTPS at a host (does it need a certificate now?). */
+    public void acmeLook() {
+        Counter.builder("wharf.proxy.acme.looks").description("Hosts looked at by automatic HTTPS")
+                .register(registry).increment();
+    }
+
+    /** One certificate order this proxy ran, and how it ended ({@code issued} or {@code failed}). */
+    public void acmeOrder(boolean issued) {
+        Counter.builder("wharf.proxy.acme.orders").description("Certificate orders run by this proxy")
+                .tag("result", issued ? "issued" : "failed").register(registry).increment();
+    }
+
     public void cacheLookup(boolean hit) {
         (hit ? cacheHits : cacheMisses).increment();
     }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -61,6 +62,7 @@ class ExchangeTest {
     private final List<String> marks = new ArrayList<>();
     private final Map<String, List<String>> whyNot = new HashMap<>();
     private final BasicAuth auth = new BasicAuth(1);
+    private final Map<String, String> challenges = new HashMap<>();
     private ProxySettings settings = TestProxy.defaults("redis://127.0.0.1:1");
     private EmbeddedChannel client;
 
@@ -108,6 +110,31 @@ class ExchangeTest {
         assertThat(answer.contains("connection: close")).as("says close").isEqualTo(!open);
         assertThat(marks).hasSize(deadMarks);
         assertThat(backends.leases).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            // method | target                                    | status: the answer, or 308 (routed: --redirect-https)
+            "GET      | /.well-known/acme-challenge/tok_EN-1      | 200",
+            "GET      | /.well-known/acme-challenge/other         | 308",
+            "GET      | /.well-known/acme-challenge/tok%2e        | 308",
+            "GET      | /.well-known/acme-challenge/tok_EN-1?x    | 308",
+            "GET      | /.well-known/acme-challenge/              | 308",
+            "POST     | /.well-known/acme-challenge/tok_EN-1      | 308",
+    })
+    void answersAnAcmeChallengeAnOrderWaitsOnAndRoutesTheRest(String method, String target, int status) {
+        challenges.put("tok_EN-1", "tok_EN-1.thumbprint");
+        settings = Settings.redirectHttps(settings); // the CA's check is answered before any redirect
+        connect();
+
+        // Any host: the CA checks a host that has no route on this proxy yet as well.
+        String answer = send(method + " " + target + " HTTP/1.1\r\nHost: new.example.com\r\nContent-Length: 0\r\n\r\n");
+
+        assertThat(answer).startsWith("HTTP/1.1 " + status + " ");
+        if (status == 200) {
+            assertThat(answer).endsWith("\r\n\r\ntok_EN-1.thumbprint");
+            assertThat(client.isActive()).isTrue();
+        }
     }
 
     @Test
@@ -408,7 +435,8 @@ class ExchangeTest {
         }, Duration.ofSeconds(30), metrics);
         ProxyContext context;
         try {
-            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, auth, AccessLog.open("off"), metrics, AcmeChallenges.NONE);
+            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, auth, AccessLog.open("off"), metrics,
+                    token -> CompletableFuture.completedFuture(Optional.ofNullable(challenges.get(token))));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

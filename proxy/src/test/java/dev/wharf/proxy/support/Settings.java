@@ -5,6 +5,9 @@ import dev.wharf.proxy.config.ClientSettings;
 import dev.wharf.proxy.config.ListenerSettings;
 import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.config.StoreSettings;
+import dev.wharf.proxy.config.TlsSettings;
+import dev.wharf.proxy.acme.AcmeSettings;
+import dev.wharf.proxy.tls.TlsEngine;
 import dev.wharf.proxy.dns.DnsSettings;
 
 import java.nio.file.Path;
@@ -62,5 +65,14 @@ public final class Settings {
         DnsSettings dns = new DnsSettings(dev.wharf.testing.FreePort.find(), List.of(zones), ip);
         return s.withListeners(new ListenerSettings(l.bind(), l.httpPort(), l.httpsPort(), l.certDir(),
                 l.defaultCertificate(), l.redirectHttps(), dns));
+    }
+
+    public static ProxySettings tlsEngine(ProxySettings s, TlsEngine.Choice engine) {
+        return s.withTls(new TlsSettings(engine, s.tls().acme()));
+    }
+
+    /** Automatic HTTPS from {@code directory}, a failed order retried after {@code retryAfter} (doubling). */
+    public static ProxySettings acme(ProxySettings s, String directory, Duration retryAfter) {
+        return s.withTls(s.tls().withAcme(new AcmeSettings("ops@wharf-ci.net", AcmeSettings.directory(directory), retryAfter)));
     }
 }
