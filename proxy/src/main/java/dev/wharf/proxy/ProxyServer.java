@@ -153,7 +153,8 @@ public final class ProxyServer implements AutoCloseable {
                 : Certificates.load(listen.certDir(), listen.defaultCertificate(), storedCertificates.engine());
         if (certificates != null) {
             SniCertificates sni = new SniCertificates(certificates, storedCertificates,
-                    acme == null ? host -> { } : acme::missing);
+                    acme == null ? host -> { } : acme::missing,
+                    host -> exactRouteTls(routes, host).thenApply(tls -> tls.orElse(null) == RouteOptions.Tls.DEFAULT));
             ServerBootstrap tls = bootstrap.clone().childHandler(new ProxyInitializer(context, clients, sni));
             for (String address : listen.bind()) {
                 Channel listener = tls.bind(address, listen.httpsPort()).syncUninterruptibly().channel();

@@ -142,6 +142,23 @@ class AcmeIT {
 
     @Test
     @Order(4)
+    void aRouteWithTlsDefaultGetsTheDefaultCertificateWhateverRedisHolds(@TempDir Path dir) throws Exception {
+        String host = newHost("forced");
+        new TestPki().issue(dir, "forced", "in-redis", Duration.ofDays(10), "RSA", host);
+        ordering.redis().hset(ordering.key("tls:" + host), Map.of(
+                "certificate", Files.readString(dir.resolve("forced.crt")), "key", Files.readString(dir.resolve("forced.key"))));
+        ordering.store().addBackend(host, "", host, BackendUrl.parse(backend.url()), Map.of("tls", "default"))
+                .toCompletableFuture().join();
+        Wait.untilEquals("the default certificate for " + host, ISSUED, "default",
+                () -> quietly(() -> commonName(ordering, host).contains("Wharf default certificate") ? "default" : "other"));
+        String plain = newHost("plain");
+        ordering.redis().rename(ordering.key("tls:" + host), ordering.key("tls:" + plain));
+        ordering.route(plain, backend.url());
+        assertThat(commonName(ordering, plain)).as("the same certificate without the option").isEqualTo("CN=in-redis");
+    }
+
+    @Test
+    @Order(4)
     void privateNamesAndRoutesWithTlsOffAreNeverOrdered() throws Exception {
         double before = orders(ordering, "issued") + orders(ordering, "failed");
         ordering.route("app.localhost", backend.url());
@@ -234,6 +251,14 @@ class AcmeIT {
         try (SSLSocket socket = TlsClient.handshake(TlsClient.trustAll(), proxy.httpsPort(), host, "TLSv1.3", false)) {
             X509Certificate served = TlsClient.peer(socket);
             return served.getSubjectX500Principal().getName();
+        }
+    }
+
+    private static String quietly(java.util.concurrent.Callable<String> call) {
+        try {
+            return call.call();
+        } catch (Exception e) {
+            return e.toString();
         }
     }
 

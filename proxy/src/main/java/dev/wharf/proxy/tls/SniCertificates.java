@@ -6,24 +6,34 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Consumer;
 
 /**
  * The certificate for a handshake, by SNI name: a {@code --cert-dir} file for the host or its wildcard parent,
  * else {@code tls:<host>} in Redis, else the default one ({@code default.crt}, Hipache's https block, or
  * self-signed). The Redis read is asynchronous: the event loop goes on with other connections meanwhile.
- * A name with no certificate of its own is reported to {@code missing} (automatic HTTPS orders one).
+ * A name with no certificate of its own is reported to {@code missing} (automatic HTTPS orders one); a route
+ * with {@code wharf.tls=default} gets the default one whatever Redis holds.
  */
 public final class SniCertificates implements AsyncMapping<String, SslContext> {
 
     private final Certificates files;
     private final StoredCertificates stored;
     private final Consumer<String> missing;
+    private final Function<String, CompletableFuture<Boolean>> forcesDefault;
 
-    public SniCertificates(Certificates files, StoredCertificates stored, Consumer<String> missing) {
+    /**
+     * @param forcesDefault whether the host's route says {@code wharf.tls=default}: then its certificate in Redis
+     *                      is not served (asked only when there is one)
+     */
+    public SniCertificates(Certificates files, StoredCertificates stored, Consumer<String> missing,
+                           Function<String, CompletableFuture<Boolean>> forcesDefault) {
         this.files = files;
         this.stored = stored;
         this.missing = missing;
+        this.forcesDefault = forcesDefault;
     }
 
     @Override
@@ -41,7 +51,8 @@ public final class SniCertificates implements AsyncMapping<String, SslContext> {
                 missing.accept(host);
                 promise.trySuccess(files.fallback());
             } else {
-                promise.trySuccess(context);
+                forcesDefault.apply(host).whenComplete((useDefault, failed) ->
+                        promise.trySuccess(Boolean.TRUE.equals(useDefault) ? files.fallback() : context));
             }
         });
         return promise;
