@@ -99,7 +99,7 @@ if [ -n "${WHARF_BENCH_OPTIONS:-}" ]; then
   redis-cli -p "$redis_port" hset wharf:options:bench.localhost $WHARF_BENCH_OPTIONS >/dev/null
 fi
 # The JVM options the Docker image uses; override with WHARF_JAVA_OPTS (and the jar with WHARF_JAR).
-java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC} -jar "${WHARF_JAR:-proxy/target/wharf-proxy.jar}" --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
+java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC -XX:MetaspaceSize=64m} -jar "${WHARF_JAR:-proxy/target/wharf-proxy.jar}" --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
   --admin-port "$admin_port" --access-log off --workers "${WHARF_WORKERS:-$workers}" \
   $([ "$scheme" = https ] && echo "--http-port $(free_port) --https-port $wharf_port --cert-dir $work/certs" \
                           || echo "--http-port $wharf_port --https-port 0") >"$work/wharf.log" 2>&1 &

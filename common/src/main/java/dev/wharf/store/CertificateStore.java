@@ -77,6 +77,24 @@ public final class CertificateStore {
         return call(r -> r.del(keys.acmeChallenge(token))).thenApply(removed -> null);
     }
 
+    /** The TLS-ALPN-01 validation certificate (and key) stored for the host while an order waits on it. */
+    public CompletionStage<Optional<Stored>> validation(String host) {
+        return call(r -> r.hgetall(keys.acmeValidation(host))).thenApply(fields -> fields.isEmpty() ? Optional.empty()
+                : Optional.of(new Stored(fields.getOrDefault(CERTIFICATE, ""), fields.getOrDefault(KEY, ""), null)));
+    }
+
+    public CompletionStage<Void> putValidation(String host, Stored validation, Duration ttl) {
+        return call(r -> {
+            String key = keys.acmeValidation(host);
+            r.hset(key, Map.of(CERTIFICATE, validation.certificate(), KEY, validation.key()));
+            return r.pexpire(key, ttl.toMillis());
+        }).thenApply(set -> null);
+    }
+
+    public CompletionStage<Void> removeValidation(String host) {
+        return call(r -> r.del(keys.acmeValidation(host))).thenApply(removed -> null);
+    }
+
     /** Takes the host's order lock for {@code owner}; false when another holds it. */
     public CompletionStage<Boolean> lock(String host, String owner, Duration ttl) {
         return call(r -> r.set(keys.acmeLock(host), owner, SetArgs.Builder.nx().px(ttl.toMillis())))

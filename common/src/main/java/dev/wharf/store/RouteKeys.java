@@ -92,6 +92,11 @@ public record RouteKeys(String prefix) {
         return prefix + "wharf:acme:challenge:" + token;
     }
 
+    /** HASH with a TTL: the TLS-ALPN-01 validation certificate and key for a host, which any proxy serves. */
+    public String acmeValidation(String host) {
+        return prefix + "wharf:acme:tls-alpn:" + host;
+    }
+
     /** HASH with a one-day TTL: the failed orders for a host ({@code count}, {@code next} epoch ms, {@code problem}). */
     public String acmeFailures(String host) {
         return prefix + "wharf:acme:failures:" + host;

@@ -38,7 +38,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code wharf-proxy}. Every option also reads {@code WHARF_<OPTION>}. Precedence: command line, then
  * environment, then Hipache's {@code config.json} ({@code --config}), then the defaults shown in {@code --help}.
- * Over 250 lines because each of its 29 options is a declared field with its help text.
+ * Over 250 lines because each of its 30 options is a declared field with its help text.
  */
 @Command(name = "wharf-proxy", mixinStandardHelpOptions = true, version = "wharf-proxy 0.1.0", sortOptions = false,
         description = "Reverse proxy for the routes in Redis (Hipache's format): HTTP/1.1, keep-alive, WebSocket.")
@@ -87,6 +87,11 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "The ACME CA's directory URL (default: Let's Encrypt, " + AcmeSettings.LETS_ENCRYPT
                     + "; staging: https://acme-staging-v02.api.letsencrypt.org/directory). Env: WHARF_ACME_DIRECTORY.")
     String acmeDirectory;
+
+    @Option(names = "--acme-challenge", defaultValue = "${env:WHARF_ACME_CHALLENGE}",
+            description = "http-01 (the CA connects to port 80) or tls-alpn-01 (to the HTTPS port, for when 80 is closed) "
+                    + "(default: http-01). Env: WHARF_ACME_CHALLENGE.")
+    String acmeChallenge;
 
     @Option(names = "--acme-retry-after", defaultValue = "${env:WHARF_ACME_RETRY_AFTER}",
             description = "Seconds before a failed order is tried again; doubles with each failure, at most "
@@ -272,7 +277,9 @@ public final class ProxyCommand implements Callable<Integer> {
                 Cli.option(spec, "--acme-email", () -> AcmeSettings.email(acmeEmail)),
                 Cli.option(spec, "--acme-directory", () -> AcmeSettings.directory(
                         acmeDirectory == null || acmeDirectory.isBlank() ? AcmeSettings.LETS_ENCRYPT : acmeDirectory)),
-                Duration.ofSeconds(positive("--acme-retry-after", first(acmeRetryAfter, null, AcmeSettings.RETRY_AFTER_SECONDS)))));
+                Duration.ofSeconds(positive("--acme-retry-after", first(acmeRetryAfter, null, AcmeSettings.RETRY_AFTER_SECONDS))),
+                acmeChallenge == null || acmeChallenge.isBlank() ? AcmeSettings.Challenge.HTTP_01
+                        : Cli.option(spec, "--acme-challenge", () -> AcmeSettings.Challenge.parse(acmeChallenge))));
     }
 
     private static HipacheConfig readConfig(Path path) {

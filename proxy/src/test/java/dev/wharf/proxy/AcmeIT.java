@@ -1,5 +1,6 @@
 package dev.wharf.proxy;
 
+import dev.wharf.proxy.acme.AcmeSettings;
 import dev.wharf.proxy.support.Settings;
 import dev.wharf.proxy.support.TestBackend;
 import dev.wharf.proxy.support.TestPebble;
@@ -194,6 +195,24 @@ class AcmeIT {
 
     @Test
     @Order(6)
+    void tlsAlpn01IsAnsweredOnTheHttpsPortOfTheProxyTheCaReaches() throws Exception {
+        ordering.close(); // the only proxy ordering now is the one that answers TLS-ALPN-01
+        try (TestProxy alpn = TestProxy.beside(reached, s -> Settings.acme(Settings.https(s, FreePort.find(), null),
+                pebble.directory(), Duration.ofSeconds(1), AcmeSettings.Challenge.TLS_ALPN_01))) {
+            String host = newHost("alpn");
+            alpn.route(host, backend.url());
+            awaitCertificate(host);
+            Wait.until("a trusted certificate for " + host, ISSUED, () -> servesTrusted(reached, host, pebble.clientContext()));
+            // pebble logs its HTTP-01 attempts only: none for this host, so the certificate came through TLS-ALPN-01.
+            assertThat(pebble.log()).contains(host).doesNotContain("http://" + host);
+            assertThat(alpn.redis().keys(alpn.key("wharf:acme:tls-alpn:*"))).as("validation certificates cleaned up").isEmpty();
+        } finally {
+            ordering = TestProxy.beside(reached, AcmeIT::withAcme);
+        }
+    }
+
+    @Test
+    @Order(7)
     void aRestartedProxyServesWhatWasIssuedAndOrdersNothing() throws Exception {
         String host = newHost("kept");
         ordering.route(host, backend.url());
@@ -207,7 +226,7 @@ class AcmeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void whileTheCaIsDownTheDefaultCertificateIsServedWithoutDelayAndTheOrderFollowsItsReturn() throws Exception {
         pebble.stop();
         String host = newHost("outage");
@@ -231,9 +250,9 @@ class AcmeIT {
     }
 
     private static void awaitCertificate(String host) {
-        String key = ordering.key("tls:" + host);
+        String key = reached.key("tls:" + host);
         try {
-            Wait.until("a certificate in " + key, ISSUED, () -> ordering.redis().hget(key, "wharf-acme") != null);
+            Wait.until("a certificate in " + key, ISSUED, () -> reached.redis().hget(key, "wharf-acme") != null);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\npebble's log:\n" + pebble.log(), e);
         }

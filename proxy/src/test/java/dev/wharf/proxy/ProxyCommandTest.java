@@ -119,6 +119,11 @@ class ProxyCommandTest {
         assertThat(acme.email()).isEqualTo("ops@example.com");
         assertThat(acme.directory()).hasToString("https://acme-v02.api.letsencrypt.org/directory");
         assertThat(acme.retryAfter()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(acme.challenge()).isEqualTo(AcmeSettings.Challenge.HTTP_01);
+        assertThat(settings("--acme-email", "a@b.io", "--acme-challenge", "TLS-ALPN-01").tls().acme().challenge())
+                .isEqualTo(AcmeSettings.Challenge.TLS_ALPN_01);
+        assertThat(run("--acme-email", "a@b.io", "--acme-challenge", "dns-01"))
+                .isEqualTo("wharf-proxy: --acme-challenge: must be http-01 or tls-alpn-01, not 'dns-01' (see --help)");
         assertThat(settings("--tls-engine", "JDK").tls().engine()).isEqualTo(TlsEngine.Choice.JDK);
         assertThat(settings("--acme-email", "a@b.io", "--acme-directory", "acme://pebble/localhost:14000")
                 .tls().acme().directory()).hasToString("acme://pebble/localhost:14000");

@@ -90,7 +90,8 @@ public final class AutomaticHttps implements AutoCloseable {
         if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
             Security.addProvider(new BouncyCastleProvider()); // acme4j makes keys and CSRs with it
         }
-        log.info("automatic HTTPS on: certificates from {} for {}", settings.directory(), settings.email());
+        log.info("automatic HTTPS on: certificates from {} for {} ({})", settings.directory(), settings.email(),
+                settings.challenge());
         thread.scheduleWithFixedDelay(this::sweep, 0, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -199,7 +200,7 @@ public final class AutomaticHttps implements AutoCloseable {
     private Duration order(String host, Failures failures, Instant started) throws Exception {
         log.info("ordering a certificate for {} from {}", host, settings.directory());
         try {
-            Stored issued = new CertificateOrder(session(), accountKey(), settings.email(), store).run(host);
+            Stored issued = new CertificateOrder(session(), accountKey(), settings.email(), store, settings.challenge()).run(host);
             PemCredentials checked = PemCredentials.parse(issued.certificate(), issued.key(), clock.instant());
             join(store.write(host, issued));
             join(store.clearFailures(host));

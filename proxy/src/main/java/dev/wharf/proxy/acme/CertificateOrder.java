@@ -2,6 +2,7 @@ package dev.wharf.proxy.acme;
 
 import dev.wharf.store.CertificateStore;
 import dev.wharf.store.CertificateStore.Stored;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.shredzone.acme4j.Account;
 import org.shredzone.acme4j.AccountBuilder;
 import org.shredzone.acme4j.Authorization;
@@ -10,12 +11,14 @@ import org.shredzone.acme4j.Problem;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
 import org.shredzone.acme4j.challenge.Http01Challenge;
+import org.shredzone.acme4j.challenge.TlsAlpn01Challenge;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.util.KeyPairUtils;
 
 import java.io.IOException;
 import java.io.StringWriter;
 import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -25,8 +28,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One certificate order for one host through acme4j, start to end: the account (RFC 8555 returns the existing one
- * for a known key, so a CA that forgot it is answered with a new one), the order, HTTP-01 answered by whichever
- * proxy the CA reaches (the key authorization is in Redis while the CA checks), a fresh EC P-256 key, the chain.
+ * for a known key, so a CA that forgot it is answered with a new one), the order, HTTP-01 or TLS-ALPN-01 answered
+ * by whichever proxy the CA reaches (what it expects is in Redis while it checks), a fresh EC P-256 key, the chain.
  * Blocking: it runs on {@link AutomaticHttps}' own thread, never on an event loop.
  */
 final class CertificateOrder {
@@ -39,8 +42,11 @@ final class CertificateOrder {
     private final KeyPair accountKey;
     private final String email;
     private final CertificateStore store;
+    private final AcmeSettings.Challenge challenge;
 
-    CertificateOrder(Session session, KeyPair accountKey, String email, CertificateStore store) {
+    CertificateOrder(Session session, KeyPair accountKey, String email, CertificateStore store,
+                     AcmeSettings.Challenge challenge) {
+        this.challenge = challenge;
         this.session = session;
         this.accountKey = accountKey;
         this.email = email;
@@ -55,7 +61,11 @@ final class CertificateOrder {
         Order order = account.newOrder().domain(host).create();
         for (Authorization authorization : order.getAuthorizations()) {
             if (authorization.getStatus() != Status.VALID) {
-                prove(host, authorization);
+                if (challenge == AcmeSettings.Challenge.TLS_ALPN_01) {
+                    proveOnTls(host, authorization);
+                } else {
+                    prove(host, authorization);
+                }
             }
         }
         requireStatus(order.waitUntilReady(STEP_TIMEOUT), order.getError(), "order for " + host);
@@ -82,6 +92,34 @@ final class CertificateOrder {
             requireStatus(challenge.waitForCompletion(STEP_TIMEOUT), challenge.getError(), "http-01 challenge for " + host);
         } finally {
             join(store.removeChallenge(challenge.getToken()));
+        }
+    }
+
+    /** RFC 8737: a self-signed certificate carrying the key authorization's digest, served for ALPN acme-tls/1. */
+    private void proveOnTls(String host, Authorization authorization) throws AcmeException, InterruptedException {
+        TlsAlpn01Challenge check = authorization.findChallenge(TlsAlpn01Challenge.class)
+                .orElseThrow(() -> new AcmeException("the CA offers no tls-alpn-01 challenge for " + host));
+        KeyPair validationKey = KeyPairUtils.createKeyPair(2048); // acme4j signs the validation certificate with RSA
+        X509Certificate certificate = check.createCertificate(validationKey, authorization.getIdentifier());
+        StringWriter certificatePem = new StringWriter();
+        StringWriter keyPem = new StringWriter();
+        try (JcaPEMWriter pem = new JcaPEMWriter(certificatePem)) {
+            pem.writeObject(certificate);
+        } catch (IOException e) {
+            throw new AcmeException("cannot write the validation certificate: " + e.getMessage());
+        }
+        try {
+            KeyPairUtils.writeKeyPair(validationKey, keyPem);
+        } catch (IOException e) {
+            throw new AcmeException("cannot write the validation key: " + e.getMessage());
+        }
+        join(store.putValidation(host, new Stored(certificatePem.toString(), keyPem.toString(), null),
+                STEP_TIMEOUT.multipliedBy(2)));
+        try {
+            check.trigger();
+            requireStatus(check.waitForCompletion(STEP_TIMEOUT), check.getError(), "tls-alpn-01 challenge for " + host);
+        } finally {
+            join(store.removeValidation(host));
         }
     }
 

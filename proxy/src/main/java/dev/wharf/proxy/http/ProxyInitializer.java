@@ -7,9 +7,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.ssl.SniHandler;
-import io.netty.handler.ssl.SslContext;
-import io.netty.util.AsyncMapping;
+import dev.wharf.proxy.tls.AcmeSniHandler;
+import dev.wharf.proxy.tls.SniCertificates;
 
 /** The pipeline of a client connection: TLS (HTTPS only), byte watcher, HTTP/1.1 codec, the proxying handler. */
 public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
@@ -21,7 +20,7 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyContext shared;
     private final ChannelGroup clients;
     private final String scheme;
-    private final AsyncMapping<String, SslContext> certificates;
+    private final SniCertificates certificates;
 
     /** A plain HTTP listener. */
     public ProxyInitializer(ProxyContext shared, ChannelGroup clients) {
@@ -29,12 +28,12 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     /** An HTTPS listener: TLS first, the certificate chosen by SNI. */
-    public ProxyInitializer(ProxyContext shared, ChannelGroup clients, AsyncMapping<String, SslContext> certificates) {
+    public ProxyInitializer(ProxyContext shared, ChannelGroup clients, SniCertificates certificates) {
         this(shared, clients, "https", certificates);
     }
 
     private ProxyInitializer(ProxyContext shared, ChannelGroup clients, String scheme,
-                             AsyncMapping<String, SslContext> certificates) {
+                             SniCertificates certificates) {
         this.shared = shared;
         this.clients = clients;
         this.scheme = scheme;
@@ -61,7 +60,7 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
                 // first. Trailers, which RequestRules does not see, keep the codec's checks.
                 .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
         if (certificates != null) {
-            ch.pipeline().addLast(new SniHandler(certificates));
+            ch.pipeline().addLast(new AcmeSniHandler(certificates));
         }
         ch.pipeline().addLast(ClientConnection.BYTE_WATCHER, connection.byteWatcher())
                 .addLast(new HttpServerCodec(decoder), connection);

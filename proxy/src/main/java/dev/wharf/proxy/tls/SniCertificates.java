@@ -58,6 +58,25 @@ public final class SniCertificates implements AsyncMapping<String, SslContext> {
         return promise;
     }
 
+    /**
+     * An ACME CA's TLS-ALPN-01 check: the validation certificate stored for the host (RFC 8737), or, when no
+     * order waits on one, the host's usual certificate.
+     */
+    public Future<SslContext> validation(String serverName, Promise<SslContext> promise) {
+        if (serverName == null || stored == null) {
+            return map(serverName, promise);
+        }
+        String host = normalise(serverName);
+        stored.validation(host).whenComplete((context, error) -> {
+            if (context != null) {
+                promise.trySuccess(context);
+            } else {
+                map(host, promise);
+            }
+        });
+        return promise;
+    }
+
     /** Lower case, without a trailing dot. */
     static String normalise(String serverName) {
         String host = serverName.toLowerCase(Locale.ROOT);

@@ -32,11 +32,13 @@ public final class StoredCertificates {
     private final String keyPrefix;
     private final AsyncLoadingCache<String, Optional<SslContext>> cache;
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    private final Executor parsing;
 
     public StoredCertificates(CertificateStore store, TlsEngine engine, String keyPrefix, Executor parsing) {
         this.store = store;
         this.engine = engine;
         this.keyPrefix = keyPrefix;
+        this.parsing = parsing;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(50_000)
                 .refreshAfterWrite(Duration.ofMinutes(1))
@@ -48,6 +50,17 @@ public final class StoredCertificates {
     /** The host's certificate from Redis, or null when it has none (or Redis does not answer in time). */
     public CompletableFuture<SslContext> forHost(String host) {
         return cache.get(host).handle((found, error) -> error != null ? null : found.orElse(null));
+    }
+
+    /** The TLS-ALPN-01 validation certificate stored for the host (never cached: a CA asks a few times), or null. */
+    public CompletableFuture<SslContext> validation(String host) {
+        return store.validation(host).toCompletableFuture()
+                .orTimeout(REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApplyAsync(found -> found.map(validation -> {
+                    PemCredentials credentials = PemCredentials.parse(validation.certificate(), validation.key(), Instant.now());
+                    return engine.acmeValidation(credentials.key(), credentials.leaf());
+                }).orElse(null), parsing)
+                .exceptionally(error -> null);
     }
 
     public TlsEngine engine() {

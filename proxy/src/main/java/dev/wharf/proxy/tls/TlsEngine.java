@@ -17,7 +17,7 @@ import java.util.Locale;
 
 /**
  * Which TLS implementation serves clients, and the one way server contexts are made with it: TLS 1.2 and 1.3,
- * ALPN {@code http/1.1}. OpenSSL (BoringSSL through netty-tcnative) when it loads: the JDK's engine copies
+ * ALPN {@code http/1.1} (or {@code acme-tls/1} for a CA's check). OpenSSL (BoringSSL through netty-tcnative) when it loads: the JDK's engine copies
  * every record through heap buffers and runs its handshakes slower, which showed as a 33× longer p99 than
  * nginx's in {@code bench/proxy-vs-nginx.sh ... https}.
  */
@@ -67,13 +67,22 @@ public final class TlsEngine {
         return build(SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new)));
     }
 
+    /** The context that answers an ACME CA's TLS-ALPN-01 check: the validation certificate, ALPN {@code acme-tls/1}. */
+    public SslContext acmeValidation(PrivateKey key, X509Certificate certificate) {
+        return build(SslContextBuilder.forServer(key, certificate), AcmeSniHandler.ACME_TLS_1);
+    }
+
     private SslContext build(SslContextBuilder builder) {
+        return build(builder, ApplicationProtocolNames.HTTP_1_1);
+    }
+
+    private SslContext build(SslContextBuilder builder, String protocol) {
         try {
             return builder.sslProvider(provider).protocols(PROTOCOLS)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
+                            protocol))
                     .build();
         } catch (SSLException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

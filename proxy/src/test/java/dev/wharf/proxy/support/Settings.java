@@ -73,6 +73,11 @@ public final class Settings {
 
     /** Automatic HTTPS from {@code directory}, a failed order retried after {@code retryAfter} (doubling). */
     public static ProxySettings acme(ProxySettings s, String directory, Duration retryAfter) {
-        return s.withTls(s.tls().withAcme(new AcmeSettings("ops@wharf-ci.net", AcmeSettings.directory(directory), retryAfter)));
+        return acme(s, directory, retryAfter, AcmeSettings.Challenge.HTTP_01);
+    }
+
+    public static ProxySettings acme(ProxySettings s, String directory, Duration retryAfter, AcmeSettings.Challenge challenge) {
+        return s.withTls(s.tls().withAcme(new AcmeSettings("ops@wharf-ci.net", AcmeSettings.directory(directory),
+                retryAfter, challenge)));
     }
 }
