@@ -12,6 +12,7 @@ import dev.wharf.proxy.tls.TlsEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ParameterizedClass
 @EnumSource(value = TlsEngine.Choice.class, names = {"OPENSSL", "JDK"})
 class TlsIT {
+
+    /** The engine of this round; the proxy is started with it in {@link #start}. */
+    @Parameter
+    TlsEngine.Choice engine;
 
     @TempDir
     static Path certs;

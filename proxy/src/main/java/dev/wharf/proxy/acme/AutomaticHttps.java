@@ -6,16 +6,11 @@ import dev.wharf.store.CertificateStore.Failures;
 import dev.wharf.store.CertificateStore.Stored;
 import dev.wharf.proxy.metrics.ProxyMetrics;
 import dev.wharf.proxy.tls.PemCredentials;
-import org.shredzone.acme4j.Session;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.shredzone.acme4j.util.KeyPairUtils;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.security.KeyPair;
 import java.security.Security;
 import java.time.Clock;
 import java.time.Duration;
@@ -65,15 +60,10 @@ public final class AutomaticHttps implements AutoCloseable {
     private final String owner;
     private final Clock clock;
     private final ProxyMetrics metrics;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "wharf-acme");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+            new DefaultThreadFactory("wharf-acme", true));
     /** Hosts with a look planned (or queued), so a flood of handshakes queues one look, not one each. */
     private final Map<String, ScheduledFuture<?>> planned = new ConcurrentHashMap<>();
-    private Session session;
-    private KeyPair accountKey;
 
     public AutomaticHttps(AcmeSettings settings, CertificateStore store, Routes routes, String owner, Clock clock,
                           ProxyMetrics metrics) {
@@ -200,7 +190,7 @@ public final class AutomaticHttps implements AutoCloseable {
     private Duration order(String host, Failures failures, Instant started) throws Exception {
         log.info("ordering a certificate for {} from {}", host, settings.directory());
         try {
-            Stored issued = new CertificateOrder(session(), accountKey(), settings.email(), store, settings.challenge()).run(host);
+            Stored issued = new CertificateOrder(settings, store).run(host);
             PemCredentials checked = PemCredentials.parse(issued.certificate(), issued.key(), clock.instant());
             join(store.write(host, issued));
             join(store.clearFailures(host));
@@ -227,28 +217,6 @@ public final class AutomaticHttps implements AutoCloseable {
         Throwable cause = e.getCause();
         return cause == null || cause.getMessage() == null || message.contains(cause.getMessage()) ? message
                 : message + " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
-    }
-
-    private Session session() {
-        if (session == null) {
-            session = new Session(settings.directory());
-        }
-        return session;
-    }
-
-    /** The account key every proxy shares: the first one stored wins. */
-    private KeyPair accountKey() throws Exception {
-        if (accountKey == null) {
-            StringWriter offered = new StringWriter();
-            KeyPairUtils.writeKeyPair(KeyPairUtils.createECKeyPair("secp256r1"), offered);
-            String shared = join(store.accountKey(offered.toString()));
-            try {
-                accountKey = KeyPairUtils.readKeyPair(new StringReader(shared));
-            } catch (IOException e) {
-                throw new IllegalStateException("the account key in wharf:acme:account is unreadable: " + e.getMessage());
-            }
-        }
-        return accountKey;
     }
 
     private static <T> T join(CompletionStage<T> stage) throws InterruptedException, ExecutionException, TimeoutException {

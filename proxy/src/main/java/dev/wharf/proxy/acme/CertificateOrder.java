@@ -16,6 +16,7 @@ import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.util.KeyPairUtils;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -39,23 +40,20 @@ final class CertificateOrder {
     private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(5);
 
     private final Session session;
-    private final KeyPair accountKey;
     private final String email;
     private final CertificateStore store;
     private final AcmeSettings.Challenge challenge;
 
-    CertificateOrder(Session session, KeyPair accountKey, String email, CertificateStore store,
-                     AcmeSettings.Challenge challenge) {
-        this.challenge = challenge;
-        this.session = session;
-        this.accountKey = accountKey;
-        this.email = email;
+    CertificateOrder(AcmeSettings settings, CertificateStore store) {
+        this.session = new Session(settings.directory());
+        this.email = settings.email();
+        this.challenge = settings.challenge();
         this.store = store;
     }
 
     /** Orders and returns the certificate; an {@link AcmeException} carries the CA's problem. */
     Stored run(String host) throws AcmeException, InterruptedException {
-        Account account = new AccountBuilder().agreeToTermsOfService().addEmail(email).useKeyPair(accountKey)
+        Account account = new AccountBuilder().agreeToTermsOfService().addEmail(email).useKeyPair(accountKey())
                 .create(session);
         join(store.accountLocation(session.getServerUri().toString(), account.getLocation().toString(), email));
         Order order = account.newOrder().domain(host).create();
@@ -92,6 +90,17 @@ final class CertificateOrder {
             requireStatus(challenge.waitForCompletion(STEP_TIMEOUT), challenge.getError(), "http-01 challenge for " + host);
         } finally {
             join(store.removeChallenge(challenge.getToken()));
+        }
+    }
+
+    /** The account key every proxy shares: the first one stored in {@code wharf:acme:account} wins. */
+    private KeyPair accountKey() throws AcmeException, InterruptedException {
+        StringWriter offered = new StringWriter();
+        try {
+            KeyPairUtils.writeKeyPair(KeyPairUtils.createECKeyPair("secp256r1"), offered);
+            return KeyPairUtils.readKeyPair(new StringReader(join(store.accountKey(offered.toString()))));
+        } catch (IOException e) {
+            throw new AcmeException("the account key in wharf:acme:account is unreadable: " + e.getMessage());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.wharf.route.BackendUrl;
 import dev.wharf.route.InvalidRouteException;
 import dev.wharf.route.LookupOrder;
 import dev.wharf.store.RouteStore;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +46,8 @@ public final class BackendProbe implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final String owner;
     private final Set<MarkedBackend> watching = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService probes = Executors.newScheduledThreadPool(2, r -> {
-        Thread thread = new Thread(r, "wharf-probe");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService probes = Executors.newScheduledThreadPool(2,
+            new DefaultThreadFactory("wharf-probe", true));
 
     public BackendProbe(RouteStore store, LookupOrder order, Duration deadTtl, ProxyMetrics metrics, String owner) {
         this.store = store;

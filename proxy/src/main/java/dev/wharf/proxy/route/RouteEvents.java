@@ -7,6 +7,7 @@ import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RouteKeys;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +40,8 @@ public final class RouteEvents implements AutoCloseable {
     private final BackendProbe probe;
     private final Consumer<String> routeChanged;
     private final Consumer<String> certificateChanged;
-    private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "wharf-route-events");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(
+            new DefaultThreadFactory("wharf-route-events", true));
     private volatile StatefulRedisPubSubConnection<String, String> connection;
     private volatile boolean subscribedBefore;
     private volatile boolean subscribed;
