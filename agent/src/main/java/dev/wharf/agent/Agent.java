@@ -1,18 +1,23 @@
 package dev.wharf.agent;
 
-import dev.wharf.agent.metrics.AgentMetrics;
+import dev.wharf.agent.docker.ContainerEvent;
 import dev.wharf.agent.docker.DockerEngine;
+import dev.wharf.agent.metrics.AgentMetrics;
+import dev.wharf.agent.routing.RoutePlanner;
+import dev.wharf.agent.sync.AgentRecords;
+import dev.wharf.agent.sync.AgentStore;
+import dev.wharf.agent.sync.ContainerStatuses;
+import dev.wharf.agent.sync.DryRunStore;
 import dev.wharf.agent.sync.Reconciler;
+import dev.wharf.agent.sync.RedisAgentStore;
+import dev.wharf.store.RedisConnection;
+import dev.wharf.store.RouteStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +38,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Redis may come back without what the agent wrote (restarted without persistence, flushed, failed over to
  * a replica that lagged) while no container changes: a reconnect, or this agent's records missing, brings a
  * full reconcile within about a second instead of at the next resync.
+ *
+ * <p>{@link #start} is the one place where an agent is put together, for the command and for tests alike.
  */
 public final class Agent implements AutoCloseable {
 
@@ -40,50 +47,131 @@ public final class Agent implements AutoCloseable {
     private static final String RECONCILE_ALL = "";
     private static final String CHECK_STORE = "?";
     private static final Duration CHECK_EVERY = Duration.ofSeconds(1);
-    /** Events are asked for from a little before the last one seen: replays are harmless, gaps are not. */
-    private static final long REPLAY_SECONDS = 2;
 
     private final DockerEngine docker;
+    private final RedisConnection redis;
     private final Reconciler reconciler;
-    private final Duration resync;
-    private final BlockingQueue<String> work = new LinkedBlockingQueue<>();
+    private final WorkQueue work = new WorkQueue();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("wharf-timer"));
     private final Backoff syncBackoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(10));
-    private final Backoff dockerBackoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
     private final AtomicBoolean retryScheduled = new AtomicBoolean();
     private final Thread syncThread;
-    private final Thread watchThread;
+    private final EventWatch events;
     private volatile boolean running = true;
     private volatile boolean syncFailing;
-    private volatile Closeable eventStream;
-    private volatile boolean watching;
+    private boolean stopped;
 
     private final AgentMetrics metrics;
 
-    public Agent(DockerEngine docker, Reconciler reconciler, Duration resync, AgentMetrics metrics) {
+    private Agent(DockerEngine docker, RedisConnection redis, Reconciler reconciler, AgentMetrics metrics) {
         this.docker = docker;
+        this.redis = redis;
         this.reconciler = reconciler;
-        this.resync = resync;
         this.metrics = metrics;
-        metrics.state("wharf.agent.docker.watching", "1 while the Docker events stream is open", () -> watching);
+        this.events = new EventWatch(docker, this::changed, () -> work.add(RECONCILE_ALL));
+        metrics.state("wharf.agent.docker.watching", "1 while the Docker events stream is open", events::watching);
         metrics.state("wharf.agent.sync.ok", "1 while the last sync with Redis succeeded", () -> !syncFailing);
         this.syncThread = daemon("wharf-sync").newThread(this::syncLoop);
-        this.watchThread = daemon("wharf-docker-events").newThread(this::watchLoop);
     }
 
-    public void start() {
-        syncThread.start();
-        watchThread.start();
-        timer.scheduleWithFixedDelay(() -> work.add(RECONCILE_ALL), resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(() -> {
-            if (!work.contains(CHECK_STORE)) {
-                work.add(CHECK_STORE);
+    /**
+     * Connects to the Docker engine and Redis and starts watching and syncing. Waits for the engine only when the
+     * agent id is its host name.
+     */
+    public static Agent start(AgentSettings settings) throws InterruptedException {
+        Agent agent = wire(settings, true);
+        agent.syncThread.start();
+        agent.events.start();
+        long resync = settings.resync().toMillis();
+        agent.timer.scheduleWithFixedDelay(() -> agent.work.add(RECONCILE_ALL), resync, resync, TimeUnit.MILLISECONDS);
+        agent.timer.scheduleWithFixedDelay(() -> agent.work.add(CHECK_STORE),
+                CHECK_EVERY.toMillis(), CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        return agent;
+    }
+
+    /** {@code --once}: one full reconcile, then everything is closed. Fails if the engine or Redis does not answer. */
+    public static void once(AgentSettings settings) throws InterruptedException {
+        try (Agent agent = wire(settings, false)) {
+            agent.reconcileAll();
+        }
+    }
+
+    private void reconcileAll() {
+        long started = System.nanoTime();
+        Reconciler.Reconciled done = reconciler.reconcileAll();
+        metrics.reconciled(true);
+        log.info("reconciled {} containers in {} ms: {} route(s) changed", done.containers(),
+                (System.nanoTime() - started) / 1_000_000, done.routesChanged());
+    }
+
+    private static Agent wire(AgentSettings settings, boolean waitForEngine) throws InterruptedException {
+        DockerEngine docker = new DockerEngine(settings.dockerHost());
+        RedisConnection redis = new RedisConnection(settings.redis());
+        try {
+            String id = settings.agentId().filter(name -> !name.isBlank()).orElse(null);
+            if (id == null) {
+                id = engineHostName(docker, waitForEngine);
             }
-        }, CHECK_EVERY.toMillis(), CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            AgentRecords records = new AgentRecords(redis, id);
+            AgentStore store = new RedisAgentStore(new RouteStore(redis), records, new ContainerStatuses(redis, id));
+            if (settings.dryRun()) {
+                store = new DryRunStore(store, System.out);
+            }
+            AgentMetrics metrics = new AgentMetrics();
+            metrics.state("wharf.agent.redis.connected", "1 while the Redis connection is open", redis::connected);
+            Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings.routing()), store, metrics);
+            log.info("agent '{}': Docker {}, Redis {}{}", id, settings.dockerHost(), settings.redis(),
+                    settings.dryRun() ? " (dry run)" : "");
+            Agent agent = new Agent(docker, redis, reconciler, metrics);
+            redis.onReconnect(agent::redisReconnected);
+            return agent;
+        } catch (RuntimeException | InterruptedException e) {
+            redis.close();
+            closeQuietly(docker);
+            throw e;
+        }
+    }
+
+    /** The default agent id; without the engine it is unknown. */
+    private static String engineHostName(DockerEngine docker, boolean wait) throws InterruptedException {
+        Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
+        while (true) {
+            try {
+                return docker.hostName();
+            } catch (RuntimeException e) {
+                if (!wait) {
+                    throw e;
+                }
+                Duration delay = backoff.next();
+                log.warn("Docker engine at {} unreachable ({}); retrying in {} ms (or set --agent-id)",
+                        docker.dockerHost(), e.getMessage(), delay.toMillis());
+                Thread.sleep(delay.toMillis());
+            }
+        }
+    }
+
+    public AgentMetrics metrics() {
+        return metrics;
+    }
+
+    /** For tests: warnings, and a convergence on demand. */
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    /** An event names a container whose routes may have changed. Events thread. */
+    private void changed(ContainerEvent event) {
+        metrics.event();
+        switch (event.kind()) {
+            case STOPPING -> reconciler.stopping(event.id());
+            case STARTED -> reconciler.started(event.id());
+            default -> { }
+        }
+        work.add(event.id());
     }
 
     /** Redis answers again after a lost connection: it may have lost writes meanwhile. Never blocks. */
-    public void redisReconnected() {
+    private void redisReconnected() {
         log.info("Redis connection re-established; applying the current state");
         work.add(RECONCILE_ALL);
     }
@@ -105,8 +193,7 @@ public final class Agent implements AutoCloseable {
                     item = RECONCILE_ALL;
                 }
                 if (item.equals(RECONCILE_ALL)) {
-                    reconciler.reconcileAll();
-                    metrics.reconciled(true);
+                    reconcileAll();
                 } else {
                     reconciler.converge(item);
                 }
@@ -144,73 +231,28 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void watchLoop() {
-        long since = Instant.now().getEpochSecond() - REPLAY_SECONDS;
-        while (running) {
-            try {
-                String version = docker.checkVersion();
-                CompletableFuture<Throwable> ended = new CompletableFuture<>();
-                eventStream = docker.watch(since, event -> {
-                    metrics.event();
-                    switch (event.kind()) {
-                        case STOPPING -> reconciler.stopping(event.id());
-                        case STARTED -> reconciler.started(event.id());
-                        default -> { }
-                    }
-                    work.add(event.id());
-                }, ended::complete);
-                log.info("watching Docker events at {} (engine {})", docker.dockerHost(), version);
-                watching = true;
-                // Subscribed first, then reconcile: a container that changes meanwhile is seen either way.
-                work.add(RECONCILE_ALL);
-                dockerBackoff.reset();
-                Throwable error = ended.get();
-                watching = false;
-                since = Instant.now().getEpochSecond() - REPLAY_SECONDS;
-                if (running) {
-                    log.warn("Docker events stream ended ({}); reconnecting",
-                            error == null ? "closed by the engine" : error.getMessage());
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (Exception e) {
-                if (!running) {
-                    return;
-                }
-                Duration delay = dockerBackoff.next();
-                log.warn("Docker engine at {} unreachable ({}); retrying in {} ms",
-                        docker.dockerHost(), e.getMessage(), delay.toMillis());
-                sleep(delay);
-            }
-        }
-    }
-
-    private static void sleep(Duration delay) {
-        try {
-            Thread.sleep(delay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** True while Docker events are watched and the last sync succeeded. */
     public boolean healthy() {
-        return watching && !syncFailing;
+        return events.watching() && !syncFailing;
     }
 
-    /** Stops watching and syncing; routes stay in place unless {@code deregister}. */
-    public void stop(boolean deregister) {
+    /** Stops watching and syncing, then closes the connections; routes stay in place unless {@code deregister}. */
+    public synchronized void stop(boolean deregister) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         running = false;
         timer.shutdownNow();
-        watchThread.interrupt();
+        events.close();
         syncThread.interrupt();
-        closeQuietly(eventStream);
         join(syncThread);
-        join(watchThread);
         if (deregister) {
             reconciler.deregisterAll();
             log.info("removed the routes this agent wrote (--deregister-on-exit)");
         }
+        redis.close();
+        closeQuietly(docker);
     }
 
     @Override
@@ -218,7 +260,7 @@ public final class Agent implements AutoCloseable {
         stop(false);
     }
 
-    private static void join(Thread thread) {
+    static void join(Thread thread) {
         try {
             thread.join(TimeUnit.SECONDS.toMillis(15));
         } catch (InterruptedException e) {
@@ -226,7 +268,7 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(Closeable closeable) {
+    static void closeQuietly(Closeable closeable) {
         try {
             if (closeable != null) {
                 closeable.close();

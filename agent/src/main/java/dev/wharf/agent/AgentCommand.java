@@ -1,22 +1,11 @@
 package dev.wharf.agent;
 
-import dev.wharf.agent.metrics.AgentMetrics;
 import dev.wharf.admin.AdminServer;
 import dev.wharf.cli.Cli;
-import dev.wharf.agent.docker.DockerEngine;
-import dev.wharf.agent.routing.RoutePlanner;
 import dev.wharf.agent.routing.RoutingSettings;
-import dev.wharf.agent.sync.AgentRecords;
-import dev.wharf.agent.sync.ContainerStatuses;
-import dev.wharf.agent.sync.DryRunWrites;
-import dev.wharf.agent.sync.Reconciler;
-import dev.wharf.agent.sync.RouteWrites;
-import dev.wharf.agent.sync.StoreWrites;
 import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Hosts;
-import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RedisTarget;
-import dev.wharf.store.RouteStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -103,36 +92,24 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RoutingSettings settings = routingSettings();
         RedisTarget target = Cli.option(spec, "--redis-url", () -> RedisTarget.parse(redisUrl));
         if (resyncSeconds < 1) {
             throw new ParameterException(spec.commandLine(), "--resync must be at least 1 second, not " + resyncSeconds);
         }
-        try (DockerEngine docker = new DockerEngine(dockerHost);
-             RedisConnection redis = new RedisConnection(target)) {
-            String id = agentId != null && !agentId.isBlank() ? agentId : engineHostName(docker);
-            AgentRecords records = new AgentRecords(redis, id);
-            RouteWrites writes = dryRun ? new DryRunWrites(System.out) : new StoreWrites(new RouteStore(redis), records,
-                    new ContainerStatuses(redis, id));
-            AgentMetrics metrics = new AgentMetrics();
-            metrics.state("wharf.agent.redis.connected", "1 while the Redis connection is open", redis::connected);
-            Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings), records, writes, metrics);
-            log.info("agent '{}': Docker {}, Redis {}{}", id, dockerHost, target, dryRun ? " (dry run)" : "");
-            if (once) {
-                reconciler.reconcileAll();
-                return 0;
-            }
-            Agent agent = new Agent(docker, reconciler, Duration.ofSeconds(resyncSeconds), metrics);
-            redis.onReconnect(agent::redisReconnected);
-            runUntilTerminated(agent, metrics);
+        AgentSettings settings = new AgentSettings(dockerHost, target, Optional.ofNullable(agentId), routingSettings(),
+                Duration.ofSeconds(resyncSeconds), dryRun);
+        if (once) {
+            Agent.once(settings);
             return 0;
         }
+        runUntilTerminated(Agent.start(settings));
+        return 0;
     }
 
-    private void runUntilTerminated(Agent agent, AgentMetrics metrics) throws Exception {
+    private void runUntilTerminated(Agent agent) throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
         AdminServer admin = adminPort > 0
-                ? new AdminServer(adminBind, adminPort, agent::healthy, agent::healthy, metrics.registry()) : null;
+                ? new AdminServer(adminBind, adminPort, agent::healthy, agent::healthy, agent.metrics().registry()) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping{}", deregisterOnExit ? "" : "; routes stay in place");
             agent.stop(deregisterOnExit);
@@ -141,29 +118,10 @@ public final class AgentCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }, "wharf-shutdown"));
-        agent.start();
         if (admin != null) {
             admin.start();
         }
         stopped.await();
-    }
-
-    /** The default agent id; waits for the engine, since without it the id is unknown. */
-    private String engineHostName(DockerEngine docker) throws InterruptedException {
-        Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
-        while (true) {
-            try {
-                return docker.hostName();
-            } catch (RuntimeException e) {
-                if (once) {
-                    throw e;
-                }
-                Duration delay = backoff.next();
-                log.warn("Docker engine at {} unreachable ({}); retrying in {} ms (or set --agent-id)",
-                        dockerHost, e.getMessage(), delay.toMillis());
-                Thread.sleep(delay.toMillis());
-            }
-        }
     }
 
     private RoutingSettings routingSettings() {

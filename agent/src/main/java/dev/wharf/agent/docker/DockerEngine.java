@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * One Docker engine, through docker-java. Two clients: the events stream may stay silent for hours, so it
  * has no response timeout; every other call has one, so a stuck engine cannot stall the agent.
  */
-public final class DockerEngine implements Closeable {
+public final class DockerEngine implements ContainerSource, Closeable {
 
     /** Oldest API with health_status events and network connect/disconnect events. */
     private static final double MIN_API_VERSION = 1.24;
@@ -82,12 +82,12 @@ public final class DockerEngine implements Closeable {
         return calls.infoCmd().exec().getName();
     }
 
-    /** Ids of running (and paused) containers. */
-    public List<String> runningContainerIds() {
+    @Override
+    public List<String> runningIds() {
         return calls.listContainersCmd().exec().stream().map(Container::getId).toList();
     }
 
-    /** The container as it is now; empty when it no longer exists. */
+    @Override
     public Optional<ContainerSnapshot> inspect(String containerId) {
         try {
             return Optional.of(Snapshots.of(calls.inspectContainerCmd(containerId).exec()));

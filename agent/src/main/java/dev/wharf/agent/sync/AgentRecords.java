@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
  * An agent's record of the routes it wrote (SPEC §1 {@code wharf:agent:<id>}): container id to JSON
@@ -59,13 +60,13 @@ public final class AgentRecords {
         return Await.result(redis.async().thenCompose(r -> r.exists(key))) > 0;
     }
 
-    public void put(String containerId, OwnedRoutes owned) {
+    public CompletionStage<Void> put(String containerId, OwnedRoutes owned) {
         String json = encode(owned);
-        Await.result(redis.async().thenCompose(r -> r.hset(key, containerId, json)));
+        return redis.async().thenCompose(r -> r.hset(key, containerId, json)).thenApply(written -> null);
     }
 
-    public void remove(String containerId) {
-        Await.result(redis.async().thenCompose(r -> r.hdel(key, containerId)));
+    public CompletionStage<Void> remove(String containerId) {
+        return redis.async().thenCompose(r -> r.hdel(key, containerId)).thenApply(removed -> null);
     }
 
     /** Marks this agent alive now, so that operators can see stale agents ({@code ZRANGE wharf:agents}). */

@@ -18,18 +18,20 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * "Why not routed?" in Redis (SPEC §6 beside the agent's record): for every container with routing labels, whether
  * it is routed and why not, in {@code wharf:status:<agentId>} (container id → JSON, for the admin API and the
  * dashboard), and for each host a container asks for but does not get, {@code wharf:why:<host>} (container id →
  * "container web-1 is unhealthy", fit for a public error page). Written only when a container's status changes;
- * removed when the container is destroyed. Sync thread only.
+ * removed when the container is destroyed. Called from the sync thread; the writes complete elsewhere.
  */
 public final class ContainerStatuses {
 
     private static final Logger log = LoggerFactory.getLogger(ContainerStatuses.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     /** One container's status as stored. */
     record Status(String container, boolean routed, String why, String detail, Set<String> hosts, List<String> routes,
@@ -45,6 +47,8 @@ public final class ContainerStatuses {
     private final String key;
     private final Map<String, Status> written = new HashMap<>();
     private boolean loaded;
+    /** Set when a write failed: what {@link #written} says may not be in Redis, so it is read again. */
+    private volatile boolean stale;
 
     public ContainerStatuses(RedisConnection redis, String agentId) {
         this.redis = redis;
@@ -53,10 +57,9 @@ public final class ContainerStatuses {
     }
 
     /** Records what the decision says about a container that exists (running or not). */
-    public void update(String id, String name, Decision decision) {
+    public CompletionStage<Void> update(String id, String name, Decision decision) {
         if (decision.askedHosts().isEmpty() && decision.routes().isEmpty()) {
-            gone(id); // no routing labels (any more): nothing to say about it
-            return;
+            return gone(id); // no routing labels (any more): nothing to say about it
         }
         load();
         List<String> routes = decision.routes().stream().map(Route::toString).sorted().toList();
@@ -65,11 +68,12 @@ public final class ContainerStatuses {
                 new TreeSet<>(decision.askedHosts()), routes, Instant.now().toString());
         Status before = written.get(id);
         if (status.sameAs(before)) {
-            return;
+            return DONE;
         }
         String json = encode(status);
+        written.put(id, status);
         // Pipelined, not in MULTI: the connection is shared, and a status is advice, not a route.
-        Await.result(redis.async().thenCompose(r -> {
+        return watched(redis.async().thenCompose(r -> {
             List<CompletableFuture<?>> writes = new ArrayList<>();
             writes.add(r.hset(key, id, json).toCompletableFuture());
             if (before != null) {
@@ -82,17 +86,16 @@ public final class ContainerStatuses {
             }
             return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
         }));
-        written.put(id, status);
     }
 
     /** The container was destroyed (or lost its routing labels): its status and reasons go. */
-    public void gone(String id) {
+    public CompletionStage<Void> gone(String id) {
         load();
         Status before = written.remove(id);
         if (before == null) {
-            return;
+            return DONE;
         }
-        Await.result(redis.async().thenCompose(r -> {
+        return watched(redis.async().thenCompose(r -> {
             List<CompletableFuture<?>> writes = new ArrayList<>();
             writes.add(r.hdel(key, id).toCompletableFuture());
             before.hosts().forEach(host -> writes.add(r.hdel(keys.why(host), id).toCompletableFuture()));
@@ -108,6 +111,10 @@ public final class ContainerStatuses {
 
     /** After a restart, what this agent wrote before: so that a container destroyed meanwhile is cleaned up. */
     private void load() {
+        if (stale) {
+            stale = false;
+            reload();
+        }
         if (loaded) {
             return;
         }
@@ -126,6 +133,14 @@ public final class ContainerStatuses {
     public void reload() {
         written.clear();
         loaded = false;
+    }
+
+    private CompletionStage<Void> watched(CompletionStage<Void> writes) {
+        return writes.whenComplete((done, error) -> {
+            if (error != null) {
+                stale = true;
+            }
+        });
     }
 
     private static String encode(Status status) {

@@ -1,108 +1,140 @@
 package dev.wharf.agent.sync;
 
-import dev.wharf.agent.metrics.AgentMetrics;
 import dev.wharf.agent.docker.ContainerSnapshot;
-import dev.wharf.agent.docker.DockerEngine;
+import dev.wharf.agent.docker.ContainerSource;
+import dev.wharf.agent.metrics.AgentMetrics;
 import dev.wharf.agent.routing.Decision;
 import dev.wharf.agent.routing.Route;
 import dev.wharf.agent.routing.RoutePlanner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /**
- * Converges Redis to the containers. Each step re-inspects the container and compares what it should have
- * with what this agent recorded for it, so events may come late, twice or out of order without harm.
+ * Converges the store to the containers. Each step inspects the container again and compares what it should have
+ * with what this agent recorded for it ({@link RouteDiff}), so events may come late, twice or out of order without
+ * harm; the store writes each change in its crash-safe order ({@link Change}).
  *
- * <p>Order of writes: the record grows before a route is added and shrinks after a route is removed, so a
- * crash in between leaves a record naming a route that is not there (harmless), never a route nobody owns.
- *
- * <p>A backend belongs to every record, and every running container's plan, that names it: Docker hands a
- * new container the lowest free address, very often a gone container's, so the gone one's record may name
- * the route a running one needs. A route is removed only when nothing else here still wants it.
+ * <p>A backend belongs to every record, and every running container's plan, that names it: Docker hands a new
+ * container the lowest free address, very often a gone container's, so the gone one's record may name the route a
+ * running one needs. A route is removed only when nothing else here still wants it. Sync thread only, but for
+ * {@link #stopping} and {@link #started}, which the events thread calls.
  */
 public final class Reconciler {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
-    private final DockerEngine docker;
+    private final ContainerSource containers;
     private final RoutePlanner planner;
-    private final AgentRecords records;
-    private final RouteWrites writes;
+    private final AgentStore store;
     private final AgentMetrics metrics;
     private final Map<String, List<String>> warnings = new ConcurrentHashMap<>();
     /**
      * Containers told to stop that are still running: out of their routes at once, before their process exits
      * (Docker reports {@code die} only after that, when requests would already fail), so a rolling deploy
-     * loses no request. Written by the events thread, read by the sync thread.
+     * loses no request.
      */
     private final Set<String> stopping = ConcurrentHashMap.newKeySet();
-    /** Whether this agent's records should be in Redis now (never in a dry run: none are written). */
-    private boolean recordsWritten;
 
-    public Reconciler(DockerEngine docker, RoutePlanner planner, AgentRecords records, RouteWrites writes,
-                      AgentMetrics metrics) {
-        this.docker = docker;
+    public Reconciler(ContainerSource containers, RoutePlanner planner, AgentStore store, AgentMetrics metrics) {
+        this.containers = containers;
         this.planner = planner;
-        this.records = records;
-        this.writes = writes;
+        this.store = store;
         this.metrics = metrics;
     }
 
-    /** Every running container gets its routes; every route recorded for another container goes. */
-    public void reconcileAll() {
-        Map<String, OwnedRoutes> owned = records.all();
-        Map<String, Optional<ContainerSnapshot>> running = new LinkedHashMap<>();
+    /**
+     * Every running container gets its routes; every route recorded for another container goes; every status of a
+     * destroyed container goes. All the changes are written together.
+     *
+     * @return how many containers were looked at and how many routes changed in the store
+     */
+    public Reconciled reconcileAll() {
+        Map<String, OwnedRoutes> owned = store.owned();
+        Set<String> running = new LinkedHashSet<>(containers.runningIds());
+        Set<String> seen = new LinkedHashSet<>(running);
+        seen.addAll(owned.keySet());      // stopped or destroyed since they were routed
+        seen.addAll(store.statusIds());   // stopped, or destroyed while nothing was listening
+        Map<String, Optional<ContainerSnapshot>> snapshots = new LinkedHashMap<>();
         Map<String, Decision> plans = new HashMap<>();
-        for (String id : docker.runningContainerIds()) {
-            Optional<ContainerSnapshot> container = docker.inspect(id);
-            running.put(id, container);
-            plans.put(id, plan(id, container));
+        Map<Route, List<String>> wantedBy = new HashMap<>();
+        for (String id : seen) {
+            Optional<ContainerSnapshot> container = containers.inspect(id);
+            Decision plan = plan(id, container);
+            snapshots.put(id, container);
+            plans.put(id, plan);
+            plan.routes().forEach(route -> wantedBy.computeIfAbsent(route, r -> new ArrayList<>(1)).add(id));
         }
-        for (Map.Entry<String, Optional<ContainerSnapshot>> container : running.entrySet()) {
-            String id = container.getKey();
-            converge(id, container.getValue(), plans.get(id), Optional.ofNullable(owned.get(id)),
-                    () -> wantedByOthers(id, plans, records.all()));
-        }
-        for (Map.Entry<String, OwnedRoutes> gone : owned.entrySet()) {
-            String id = gone.getKey();
-            if (!running.containsKey(id)) {
-                Optional<ContainerSnapshot> container = docker.inspect(id);
-                converge(id, container, plan(id, container), Optional.of(gone.getValue()),
-                        () -> wantedByOthers(id, plans, records.all()));
+        // Every container with a record is converged here, so what the others hold afterwards is what they want now.
+        List<Pending> pending = new ArrayList<>();
+        for (Map.Entry<String, Optional<ContainerSnapshot>> entry : snapshots.entrySet()) {
+            String id = entry.getKey();
+            Optional<OwnedRoutes> had = Optional.ofNullable(owned.get(id));
+            Decision want = plans.get(id);
+            Map<Route, String> others = new HashMap<>();
+            if (RouteDiff.somethingLeaves(had, want)) {
+                for (Route route : had.get().routes()) {
+                    wantedBy.getOrDefault(route, List.of()).stream().filter(other -> !other.equals(id)).findFirst()
+                            .ifPresent(other -> others.put(route, nameOf(other, snapshots.get(other), Optional.ofNullable(owned.get(other)))));
+                }
             }
+            pending.add(start(id, entry.getValue(), had, want, others));
         }
-        for (String id : writes.statusIds()) {
-            if (!running.containsKey(id) && !owned.containsKey(id)) {
-                // Stopped (its status says so) or destroyed while nothing was listening (its status goes).
-                Optional<ContainerSnapshot> container = docker.inspect(id);
-                converge(id, container, plan(id, container), Optional.empty(), Map::of);
-            }
-        }
-        warnings.keySet().retainAll(running.keySet());
-        writes.heartbeat();
-        recordsWritten = writes.keepsRecords() && plans.values().stream().anyMatch(plan -> !plan.routes().isEmpty());
+        int changed = finish(pending);
+        warnings.keySet().retainAll(running);
+        store.heartbeat();
+        return new Reconciled(seen.size(), changed);
     }
 
-    /**
-     * True when the records this agent wrote are gone from Redis: it was emptied (FLUSHALL, restarted without
-     * persistence, failed over to an empty replica) and the routes went with them. Sync thread only.
-     */
-    public boolean storeLostItsState() {
-        boolean lost = recordsWritten && !records.exist();
-        if (lost) {
-            writes.statusesLost(); // they went with the records
+    /** What a full reconcile did, for the log. */
+    public record Reconciled(int containers, int routesChanged) {
+    }
+
+    /** One container, after an event about it. */
+    public void converge(String id) {
+        Optional<ContainerSnapshot> container = containers.inspect(id);
+        Decision want = plan(id, container);
+        Optional<OwnedRoutes> had = store.owned(id);
+        Map<Route, String> others = new HashMap<>();
+        if (RouteDiff.somethingLeaves(had, want)) {
+            store.owned().forEach((other, record) -> {
+                if (!other.equals(id)) {
+                    record.routes().forEach(route -> others.putIfAbsent(route, record.container()));
+                }
+            });
         }
-        return lost;
+        finish(List.of(start(id, container, had, want, others)));
+    }
+
+    /** {@code --deregister-on-exit}: removes every route, record and status this agent wrote. */
+    public void deregisterAll() {
+        Map<String, OwnedRoutes> owned = store.owned();
+        Set<String> ids = new LinkedHashSet<>(owned.keySet());
+        ids.addAll(store.statusIds());
+        List<Pending> pending = new ArrayList<>();
+        for (String id : ids) {
+            Optional<OwnedRoutes> had = Optional.ofNullable(owned.get(id));
+            String name = nameOf(id, Optional.empty(), had);
+            Change change = RouteDiff.diff(name, had, Decision.none(), false, Map.of());
+            pending.add(new Pending(id, change, store.apply(id, change).toCompletableFuture()));
+        }
+        finish(pending);
+    }
+
+    /** True when what this agent wrote is gone from the store, so everything must be written again. */
+    public boolean storeLostItsState() {
+        return store.lostItsState();
     }
 
     /** The container was sent a terminating signal: its routes go at its next convergence, before it exits. */
@@ -113,6 +145,11 @@ public final class Reconciler {
     /** The container (re)started: routed again as usual. */
     public void started(String containerId) {
         stopping.remove(containerId);
+    }
+
+    /** The current warning of each container skipped or guessed about, for operators and tests. */
+    public Map<String, List<String>> warnings() {
+        return Map.copyOf(warnings);
     }
 
     /**
@@ -131,101 +168,55 @@ public final class Reconciler {
         }
         Set<Route> lastOnes = new HashSet<>();
         for (Route route : decision.routes()) {
-            if (!writes.hasOtherBackends(route)) {
+            if (!store.hasOtherBackends(route)) {
                 lastOnes.add(route);
             }
         }
         return new Decision(lastOnes, List.of(), decision.askedHosts(), null);
     }
 
-    /** One container, after an event about it. */
-    public void converge(String containerId) {
-        Optional<ContainerSnapshot> container = docker.inspect(containerId);
-        converge(containerId, container, plan(containerId, container), records.get(containerId),
-                () -> wantedByOthers(containerId, Map.of(), records.all()));
+    private record Pending(String id, Change change, CompletableFuture<AgentStore.Applied> applied) {
     }
 
-    /** Each route another container wants (running, by its plan) or holds (by its record), with that container. */
-    private static Map<Route, String> wantedByOthers(String id, Map<String, Decision> plans, Map<String, OwnedRoutes> owned) {
-        Map<Route, String> wanted = new HashMap<>();
-        owned.forEach((other, record) -> {
-            if (!other.equals(id)) {
-                record.routes().forEach(route -> wanted.put(route, record.container()));
-            }
-        });
-        plans.forEach((other, plan) -> {
-            if (!other.equals(id)) {
-                plan.routes().forEach(route -> wanted.putIfAbsent(route, other));
-            }
-        });
-        return wanted;
+    private Pending start(String id, Optional<ContainerSnapshot> container, Optional<OwnedRoutes> had, Decision want,
+                          Map<Route, String> others) {
+        report(id, want.warnings());
+        String name = nameOf(id, container, had);
+        Change change = RouteDiff.diff(name, had, want, container.isPresent(), others);
+        change.kept().forEach((route, holder) ->
+                log.info("= {} kept: container {} no longer has it, container {} does", route, name, holder));
+        return new Pending(id, change, store.apply(id, change).toCompletableFuture());
     }
 
-    /** {@code --deregister-on-exit}: removes every route this agent recorded, and the records. */
-    public void deregisterAll() {
-        records.all().forEach((id, owned) -> {
-            owned.routes().forEach(route -> removed(route, owned.container()));
-            writes.forget(id);
-        });
+    /**
+     * Waits for every change to be written (so none is still under way when a retry starts), then logs them.
+     * Returns the number of routes changed.
+     */
+    private int finish(List<Pending> pending) {
+        int changed = 0;
+        try {
+            Await.result(CompletableFuture.allOf(pending.stream().map(Pending::applied).toArray(CompletableFuture[]::new)));
+        } finally {
+            for (Pending done : pending) {
+                if (done.applied().isDone() && !done.applied().isCompletedExceptionally()) {
+                    AgentStore.Applied applied = done.applied().join();
+                    changed += applied.added().size() + applied.removed().size();
+                    applied.added().forEach(route -> {
+                        metrics.routeAdded();
+                        log.info("+ {} (container {})", route, done.change().name());
+                    });
+                    applied.removed().forEach(route -> {
+                        metrics.routeRemoved();
+                        log.info("- {} (container {})", route, done.change().name());
+                    });
+                }
+            }
+        }
+        return changed;
     }
 
-    /** The current warning of each container skipped or guessed about, for operators and tests. */
-    public Map<String, List<String>> warnings() {
-        return Map.copyOf(warnings);
-    }
-
-    private void converge(String id, Optional<ContainerSnapshot> container, Decision decision, Optional<OwnedRoutes> owned,
-                          Supplier<Map<Route, String>> others) {
-        report(id, decision.warnings());
-        Set<Route> want = decision.routes();
-        Set<Route> had = owned.map(OwnedRoutes::routes).orElse(Set.of());
-        String name = container.map(ContainerSnapshot::name).or(() -> owned.map(OwnedRoutes::container)).orElse(id);
-        if (container.isPresent()) {
-            writes.status(id, name, decision);
-        } else {
-            writes.statusGone(id);
-        }
-
-        recordsWritten |= !want.isEmpty() && writes.keepsRecords();
-        Set<Route> both = new HashSet<>(had);
-        both.addAll(want);
-        if (!both.equals(had)) {
-            writes.record(id, new OwnedRoutes(name, both));
-        }
-        for (Route route : want) {
-            if (writes.add(route)) {
-                metrics.routeAdded();
-                log.info("+ {} (container {})", route, name);
-            }
-        }
-        Map<Route, String> wantedElsewhere = null; // read only when something is to go
-        for (Route route : had) {
-            if (want.contains(route)) {
-                continue;
-            }
-            if (wantedElsewhere == null) {
-                wantedElsewhere = others.get();
-            }
-            String holder = wantedElsewhere.get(route);
-            if (holder == null) {
-                removed(route, name);
-            } else {
-                log.info("= {} kept: container {} no longer has it, container {} does", route, name, holder);
-            }
-        }
-        if (want.isEmpty() && owned.isPresent()) {
-            writes.forget(id);
-            recordsWritten = recordsWritten && records.exist(); // that may have been the last record
-        } else if (!want.equals(both)) {
-            writes.record(id, new OwnedRoutes(name, want));
-        }
-    }
-
-    private void removed(Route route, String container) {
-        if (writes.remove(route)) {
-            metrics.routeRemoved();
-            log.info("- {} (container {})", route, container);
-        }
+    private static String nameOf(String id, Optional<ContainerSnapshot> container, Optional<OwnedRoutes> had) {
+        return container.map(ContainerSnapshot::name).or(() -> had.map(OwnedRoutes::container)).orElse(id);
     }
 
     /** Logs a container's warnings once, not at every event and resync. */

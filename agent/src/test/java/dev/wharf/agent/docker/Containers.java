@@ -78,7 +78,11 @@ public final class Containers {
     }
 
     public ContainerSnapshot build() {
-        return new ContainerSnapshot("0123456789abcdef", "web-1", labels, env, running, paused, health,
-                networks, exposed, published, hostNetwork);
+        return build("0123456789abcdef", "web-1");
+    }
+
+    public ContainerSnapshot build(String id, String name) {
+        return new ContainerSnapshot(id, name, labels, env, running, paused, health, networks, exposed, published,
+                hostNetwork);
     }
 }
