@@ -3,7 +3,7 @@
 # 2,000, 4 at a time, 10 minutes), then an agent against an empty Redis with --resync 1, and reads its log: the first
 # reconcile (every route written) and the next idle resyncs (nothing to change). Checks every route is in Redis.
 # Needs: a running Docker engine with the busybox:1.36 image (.ci/run builds it), redis-server.
-# Usage: bench/agent-scale.sh [N=1000] [idle resyncs=5]
+# Usage: bench/agent-scale.sh [N=1000] [idle resyncs=5]; KEEP=1 leaves the containers for the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000}
@@ -19,7 +19,7 @@ agent_pid=""
 cleanup() {
   [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null || true
   kill "$redis_pid" 2>/dev/null || true
-  docker ps -aq --filter label=wharf.bench=scale | xargs -r -n 100 docker rm -f >/dev/null 2>&1 || true
+  [ "${KEEP:-0}" = 1 ] || docker ps -aq --filter label=wharf.bench=scale | xargs -r -n 100 docker rm -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -30,7 +30,8 @@ seq "$have" $((count - 1)) | timeout 600 xargs -P 4 -I{} docker run -d -q --name
   --label wharf.bench=scale --label VIRTUAL_HOST=s{}.scale.test --label VIRTUAL_PORT=80 busybox:1.36 sleep 3600 >/dev/null
 echo "$(docker ps -q --filter label=wharf.bench=scale | wc -l) containers running after $(( $(date +%s) - started )) s"
 
-java -XX:+UseSerialGC -jar agent/target/wharf-agent.jar --redis-url "redis://127.0.0.1:$port" --agent-id scale \
+# The image's JVM options, but for the class archive (JDK 19+; this machine's java is 17).
+java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar agent/target/wharf-agent.jar --redis-url "redis://127.0.0.1:$port" --agent-id scale \
   --admin-port 0 --resync 1 >"$log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 1 $(( (idle + 60) * 10 ))); do

@@ -31,6 +31,18 @@ public record ContainerSnapshot(
 
     public enum Health { NONE, STARTING, HEALTHY, UNHEALTHY }
 
+    /**
+     * What can change while a container exists; the rest (labels, env, exposed ports, network mode) is fixed when it
+     * is created. The engine's container list tells this much too, so an unchanged container need not be inspected.
+     */
+    public record State(String name, boolean running, boolean paused, Health health, SortedMap<String, String> networks,
+                        Map<Integer, Integer> publishedPorts) {
+    }
+
+    public State state() {
+        return new State(name, running, paused, health, networks, publishedPorts);
+    }
+
     /** Running, not paused, and healthy if it has a healthcheck: the only state in which it gets traffic. */
     public boolean ready() {
         return running && !paused && (health == Health.NONE || health == Health.HEALTHY);

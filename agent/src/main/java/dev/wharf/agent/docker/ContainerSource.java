@@ -1,6 +1,9 @@
 package dev.wharf.agent.docker;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Where the reconciler learns what containers there are: a Docker engine, or an in-memory fake in tests. */
@@ -11,4 +14,11 @@ public interface ContainerSource {
 
     /** The container as it is now; empty when it no longer exists. */
     Optional<ContainerSnapshot> inspect(String containerId);
+
+    /** Each container as it is now, in the order given; a source may look at several at once. */
+    default Map<String, Optional<ContainerSnapshot>> inspectAll(Collection<String> containerIds) {
+        Map<String, Optional<ContainerSnapshot>> all = new LinkedHashMap<>();
+        containerIds.forEach(id -> all.put(id, inspect(id)));
+        return all;
+    }
 }

@@ -2,7 +2,9 @@ package dev.wharf.agent.docker;
 
 import com.github.dockerjava.api.command.HealthState;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerConfig;
+import com.github.dockerjava.api.model.ContainerPort;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.InternetProtocol;
@@ -12,10 +14,14 @@ import com.github.dockerjava.api.model.Ports;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** Turns docker-java's inspect response into a {@link ContainerSnapshot}; every field may be missing. */
+/**
+ * Turns docker-java's inspect response into a {@link ContainerSnapshot}, and an entry of the container list into the
+ * same {@link ContainerSnapshot.State}; every field may be missing.
+ */
 final class Snapshots {
 
     private Snapshots() {
@@ -38,6 +44,46 @@ final class Snapshots {
                 exposed(config),
                 published(inspect.getNetworkSettings()),
                 "host".equals(networkMode));
+    }
+
+    /**
+     * The state an entry of the container list shows, or empty when the list cannot tell it exactly (restarting,
+     * created, exited...): then the container is inspected.
+     */
+    static Optional<ContainerSnapshot.State> stateOf(Container listed) {
+        String state = listed.getState();
+        if (!"running".equals(state) && !"paused".equals(state) || listed.getNames() == null || listed.getNames().length == 0) {
+            return Optional.empty();
+        }
+        TreeMap<String, String> networks = new TreeMap<>();
+        if (listed.getNetworkSettings() != null && listed.getNetworkSettings().getNetworks() != null) {
+            listed.getNetworkSettings().getNetworks().forEach((network, settings) ->
+                    networks.put(network, settings.getIpAddress() == null ? "" : settings.getIpAddress()));
+        }
+        Map<Integer, Integer> published = new HashMap<>();
+        if (listed.getPorts() != null) {
+            for (ContainerPort port : listed.getPorts()) {
+                if ("tcp".equals(port.getType()) && port.getPrivatePort() != null && port.getPublicPort() != null) {
+                    published.putIfAbsent(port.getPrivatePort(), port.getPublicPort());
+                }
+            }
+        }
+        return Optional.of(new ContainerSnapshot.State(listed.getNames()[0].replaceFirst("^/", ""), true,
+                "paused".equals(state), listedHealth(listed.getStatus()), networks, published));
+    }
+
+    /** "Up 2 minutes (healthy)", "Up 3 seconds (health: starting)", "Up 1 hour (unhealthy)". */
+    private static ContainerSnapshot.Health listedHealth(String status) {
+        if (status == null) {
+            return ContainerSnapshot.Health.NONE;
+        }
+        if (status.contains("(healthy)")) {
+            return ContainerSnapshot.Health.HEALTHY;
+        }
+        if (status.contains("(unhealthy)")) {
+            return ContainerSnapshot.Health.UNHEALTHY;
+        }
+        return status.contains("(health: starting)") ? ContainerSnapshot.Health.STARTING : ContainerSnapshot.Health.NONE;
     }
 
     private static Map<String, String> env(ContainerConfig config) {
