@@ -2,10 +2,10 @@
 # How fast does a route go live? Starts Redis and the agent jar, runs N labelled busybox containers,
 # and prints the time from `docker run -d` returning to the route being in Redis.
 # Needs: a running Docker engine with the busybox:1.36 image (.ci/run builds it), redis-server.
-# Usage: bench/route-latency.sh [N=20]
+# Usage: bench/route-latency.sh [N=100]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-count=${1:-20}
+count=${1:-100}
 
 [ -f agent/target/wharf-agent.jar ] || ./mvnw -q -pl agent -am package -DskipTests
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
