@@ -21,9 +21,11 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=20s CMD curl -fsS http://1
 # TieredStopAtLevel=1: the agent's work is bursts (a reconcile of every container at start, after a Redis loss), where
 # C2's compilations took half the CPU; with C1 only, bench/agent-scale.sh's first reconcile of 1,000 containers took
 # 3.5 s instead of 5.4-5.9 s. AutoCreateSharedArchive: classes from an archive made at the first start, so a restarted
-# agent (a crash, a dockerd restart) starts its reconcile sooner.
+# agent (a crash, a dockerd restart) starts its reconcile sooner; -Xlog:cds=off keeps the archive's notes about
+# classes it skips out of the log.
 ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+AutoCreateSharedArchive", \
-            "-XX:SharedArchiveFile=/tmp/wharf-agent.jsa", "-jar", "/opt/wharf/wharf-agent.jar"]
+            "-XX:SharedArchiveFile=/tmp/wharf-agent.jsa", "-Xlog:cds=off", "-Xlog:cds+dynamic=off", \
+            "-jar", "/opt/wharf/wharf-agent.jar"]
 
 # The proxy needs no privilege: it runs as an unprivileged user on 8080/8443 (compose maps 80/443 to them).
 FROM eclipse-temurin:21-jre AS proxy
