@@ -226,6 +226,29 @@ class AgentIT {
     }
 
     @Test
+    void aContainerRestartedByItsRestartPolicyIsRoutedAgainOnceRunningAndHealthy() {
+        agent(RoutingSettings.defaults());
+        String host = TestRedis.uniqueHost("restart");
+        String checked = TestRedis.uniqueHost("restart-checked");
+        String id = docker.backend("restart").label("VIRTUAL_HOST", host).crashesOnFileAndRestarts().start();
+        String withCheck = docker.backend("restart-checked").label("VIRTUAL_HOST", checked).crashesOnFileAndRestarts()
+                .healthcheckOnReadyFile().start();
+        docker.exec(withCheck, "touch", "/www/ready"); // stays across the restart: healthy again after one check
+        String backend = "http://" + docker.ip(id, "bridge") + ":8080";
+        String checkedBackend = "http://" + docker.ip(withCheck, "bridge") + ":8080";
+        awaitFrontend(host, host, backend);
+        awaitFrontend(checked, checked, checkedBackend);
+
+        docker.exec(id, "touch", "/www/crash");
+        docker.exec(withCheck, "touch", "/www/crash");
+        // Whether the agent sees it dead or already restarting depends on Docker's restart delay (from 100 ms):
+        // either way, the route must name it again once it runs (and, for the second, is healthy again).
+        Wait.until("both restarted by Docker", WAIT, () -> docker.restartCount(id) > 0 && docker.restartCount(withCheck) > 0);
+        awaitFrontend(host, host, "http://" + docker.ip(id, "bridge") + ":8080");
+        awaitFrontend(checked, checked, "http://" + docker.ip(withCheck, "bridge") + ":8080");
+    }
+
+    @Test
     void removesAPausedContainerAndRestoresItWhenUnpaused() {
         agent(RoutingSettings.defaults());
         String host = TestRedis.uniqueHost("pause");

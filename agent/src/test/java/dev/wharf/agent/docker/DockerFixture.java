@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -104,6 +105,11 @@ public final class DockerFixture implements AutoCloseable {
         }
     }
 
+    public int restartCount(String id) {
+        Integer count = docker.inspectContainerCmd(id).exec().getRestartCount();
+        return count == null ? 0 : count;
+    }
+
     public String ip(String id, String network) {
         return docker.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().get(network).getIpAddress();
     }
@@ -140,6 +146,7 @@ public final class DockerFixture implements AutoCloseable {
         private String network;
         private HealthCheck healthCheck;
         private boolean publish;
+        private boolean crashesOnFile;
         private int drainSeconds = -1;
 
         private Backend(String name) {
@@ -176,6 +183,15 @@ public final class DockerFixture implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Exits with status 1 once {@code /www/crash} exists, and Docker restarts it (restart policy
+         * {@code on-failure}); it removes the file when it starts again.
+         */
+        public Backend crashesOnFileAndRestarts() {
+            crashesOnFile = true;
+            return this;
+        }
+
         /** Publishes container port 8080 on a random 127.0.0.1 port. */
         public Backend published() {
             publish = true;
@@ -195,14 +211,20 @@ public final class DockerFixture implements AutoCloseable {
             if (publish) {
                 host.withPortBindings(PortBinding.parse("127.0.0.1::8080"));
             }
+            if (crashesOnFile) {
+                host.withRestartPolicy(RestartPolicy.onFailureRestart(10));
+            }
+            String serve = crashesOnFile
+                    ? "rm -f /www/crash; httpd -f -p 8080 -h /www & while [ ! -f /www/crash ]; do sleep 0.1; done; exit 1"
+                    : drainSeconds < 0
+                    ? "exec httpd -f -p 8080 -h /www"
+                    : "httpd -f -p 8080 -h /www & pid=$!; trap 'sleep " + drainSeconds + "; kill $pid; exit 0' TERM; wait $pid";
             CreateContainerCmd create = docker.createContainerCmd(IMAGE)
                     .withName(name)
                     .withLabels(labels)
                     .withEnv(env)
                     .withExposedPorts(ExposedPort.tcp(8080))
-                    .withCmd("sh", "-c", "mkdir -p /www && echo " + name + " > /www/index.html && " + (drainSeconds < 0
-                            ? "exec httpd -f -p 8080 -h /www"
-                            : "httpd -f -p 8080 -h /www & pid=$!; trap 'sleep " + drainSeconds + "; kill $pid; exit 0' TERM; wait $pid"))
+                    .withCmd("sh", "-c", "mkdir -p /www && echo " + name + " > /www/index.html && " + serve)
                     .withHostConfig(host);
             if (healthCheck != null) {
                 create.withHealthcheck(healthCheck);

@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>An answer, a negative one too, is fresh for the TTL; after that it is still served at once while
  *       a refresh runs in the background (stale-while-revalidate), so routes edited with {@code redis-cli}
  *       show up without any notification and a slow or hung Redis never delays a known host.</li>
- *   <li>{@code wharf:routes} messages drop every host whose lookup order includes the changed frontend: its
- *       next request waits for the new answer.</li>
+ *   <li>{@code wharf:routes} messages void every host whose lookup order includes the changed frontend: its
+ *       next request waits for the new answer; the old one is kept only for the case Redis does not answer (a
+ *       failover publishes the agents' rewrites before every command works again), so a change never turns a
+ *       known host into a 503.</li>
  *   <li>A host never seen waits for Redis at most {@link #LOOKUP_TIMEOUT}; while Redis is failing, such
  *       hosts fail at once (the caller answers 503) and one lookup at a time probes whether it is back.</li>
  *   <li>A failure is logged once when Redis stops answering and once when it answers again.</li>
@@ -51,14 +53,22 @@ public final class RouteCache {
         CompletionStage<LookupAnswer> lookup(String requestHost, List<Candidate> candidates);
     }
 
-    /** An answer, with the completed future every request for it shares (nothing allocated per request). */
-    private record Known(HostRoutes routes, CompletableFuture<HostRoutes> done, long loadedNanos) {
+    /**
+     * An answer, with the completed future every request for it shares (nothing allocated per request).
+     *
+     * @param voided the route changed since: never served while Redis answers, only when it does not
+     */
+    private record Known(HostRoutes routes, CompletableFuture<HostRoutes> done, long loadedNanos, boolean voided) {
         Known(HostRoutes routes, long loadedNanos) {
-            this(routes, CompletableFuture.completedFuture(routes), loadedNanos);
+            this(routes, CompletableFuture.completedFuture(routes), loadedNanos, false);
         }
 
         Known stale() {
-            return new Known(routes, done, Long.MIN_VALUE / 2);
+            return new Known(routes, done, Long.MIN_VALUE / 2, voided);
+        }
+
+        Known asVoided() {
+            return new Known(routes, done, Long.MIN_VALUE / 2, true);
         }
     }
 
@@ -83,6 +93,10 @@ public final class RouteCache {
     /** Completes at once when an answer is known; otherwise when Redis answers, fails or times out. */
     public CompletableFuture<HostRoutes> resolve(String requestHost) {
         Known answer = known.getIfPresent(requestHost);
+        if (answer != null && answer.voided()) {
+            CompletableFuture<HostRoutes> fresh = load(requestHost);
+            return failing ? answer.done() : fresh; // while Redis is failing, not even a wait for the timeout
+        }
         if (answer != null) {
             if (System.nanoTime() - answer.loadedNanos() >= ttlNanos) {
                 load(requestHost);
@@ -111,6 +125,8 @@ public final class RouteCache {
                         HostRoutes route = new HostRoutes(host, answer);
                         if (drops.get() == dropsBefore) {
                             known.put(host, new Known(route, System.nanoTime()));
+                        } else {
+                            known.asMap().computeIfPresent(host, (h, last) -> last.asVoided()); // a change came meanwhile
                         }
                         answering();
                         mine.complete(route);
@@ -228,9 +244,10 @@ public final class RouteCache {
         known.asMap().replaceAll((host, answer) -> answer.stale());
     }
 
+    /** Voids the host's answer; a lookup under way meanwhile may carry the old one, so it is not kept either. */
     private void drop(String host) {
         drops.incrementAndGet();
-        known.invalidate(host);
+        known.asMap().computeIfPresent(host, (h, last) -> last.asVoided());
     }
 
     /** Why a host never seen cannot be looked up now. */
