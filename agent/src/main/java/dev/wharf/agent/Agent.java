@@ -47,6 +47,7 @@ public final class Agent implements AutoCloseable {
     private static final String RECONCILE_ALL = "";
     private static final String CHECK_STORE = "?";
     private static final Duration CHECK_EVERY = Duration.ofSeconds(1);
+    private static final Duration RECONNECT_LOG_EVERY = Duration.ofSeconds(10);
 
     private final DockerEngine docker;
     private final RedisConnection redis;
@@ -60,6 +61,7 @@ public final class Agent implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean syncFailing;
     private boolean stopped;
+    private volatile long lastReconnectLog = System.nanoTime() - RECONNECT_LOG_EVERY.toNanos() - 1;
 
     private final AgentMetrics metrics;
 
@@ -172,8 +174,12 @@ public final class Agent implements AutoCloseable {
 
     /** Redis answers again after a lost connection: it may have lost writes meanwhile. Never blocks. */
     private void redisReconnected() {
-        log.info("Redis connection re-established; applying the current state");
         work.add(RECONCILE_ALL);
+        long now = System.nanoTime();
+        if (now - lastReconnectLog > RECONNECT_LOG_EVERY.toNanos()) { // with Sentinel, each of its connections counts
+            lastReconnectLog = now;
+            log.info("Redis connection re-established; applying the current state");
+        }
     }
 
     private void syncLoop() {
