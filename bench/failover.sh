@@ -107,12 +107,15 @@ actual() { # port
 }
 [ "$(expected)" = "$(actual "$master")" ] || fail "the master does not hold the expected routes before the failover"
 
-# The client loop: both proxies in turn, the hosts of c2..cN (c1 is removed at the end); "epoch code seconds".
+# The client loop: both proxies in turn, the hosts named in $work/hosts (c2..cN, then 'lost' once it is routed;
+# c1 is removed at the end), read again at each request; each line "epoch code seconds".
+seq 2 "$count" | sed 's/^/c/' >"$work/hosts"
 ( end=$((SECONDS + 90)); n=0
   while [ $n -lt 4000 ] && [ $SECONDS -lt $end ] && [ ! -f "$work/stop" ]; do
-    i=$(( n % (count - 1) + 2 )); p=$(( n % 2 ))
+    mapfile -t hosts <"$work/hosts"
+    name=${hosts[$(( n % ${#hosts[@]} ))]}; p=$(( n % 2 ))
     printf '%s ' "$EPOCHREALTIME" >>"$work/client.log"
-    curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}\n' -H "Host: c$i.$run.test" \
+    curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}\n' -H "Host: $name.$run.test" \
       "http://127.0.0.1:${http[$p]}/" >>"$work/client.log" || echo "000 5" >>"$work/client.log"
     n=$((n + 1)); sleep 0.02
   done ) &
@@ -129,6 +132,7 @@ for _ in $(seq 1 300); do
   [ "$(redis-cli -p "$master" exists "frontend:lost.$run.test")" = 1 ] && break; sleep 0.05
 done
 await_routed lost 10 || fail "lost was not routed before the failover"
+echo lost >>"$work/hosts" # cached by both proxies from here on: its requests must not fail either
 log "fault: the replica missed the route of container 'lost'; the master is killed (SIGKILL)"
 killed=$(millis)
 { kill -9 "$master_pid" && wait "$master_pid"; } 2>/dev/null || true

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Lookups by request host, cached so that a request never waits on Redis when an answer is known.
+ * Lookups by request host, cached so that a request never waits on Redis when an answer is known. One class over
+ * 250 lines: every rule below reads and replaces the same cached entries, under the same counter of changes.
  *
  * <ul>
  *   <li>An answer, a negative one too, is fresh for the TTL; after that it is still served at once while
@@ -35,6 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       known host into a 503.</li>
  *   <li>A host never seen waits for Redis at most {@link #LOOKUP_TIMEOUT}; while Redis is failing, such
  *       hosts fail at once (the caller answers 503) and one lookup at a time probes whether it is back.</li>
+ *   <li>For {@link #RECONNECT_GRACE} after a reconnect, a refresh that finds no route where there were routes is
+ *       not believed: Redis may be back empty or failed over to a replica that missed writes, and the agents
+ *       write everything again within about a second (their writes void the answer, and what they write is then
+ *       believed). A route removed during those seconds is served that much longer.</li>
  *   <li>A failure is logged once when Redis stops answering and once when it answers again.</li>
  * </ul>
  */
@@ -46,6 +51,8 @@ public final class RouteCache {
     private static final Duration LAST_KNOWN_FOR = Duration.ofHours(1);
     /** Redis answers a lookup in well under a millisecond; anything near this means it is not answering. */
     static final Duration LOOKUP_TIMEOUT = Duration.ofMillis(500);
+    /** How long after a reconnect an answer without routes is not believed over one with routes. */
+    static final Duration RECONNECT_GRACE = Duration.ofSeconds(5);
 
     /** Where answers come from: {@code RouteStore::lookup} in the proxy, a map in tests and fuzzing. */
     @FunctionalInterface
@@ -76,6 +83,8 @@ public final class RouteCache {
     private final LookupOrder order;
     private final List<String> xipDomains;
     private final long ttlNanos;
+    private final long graceNanos;
+    private volatile long reconnectedNanos = System.nanoTime() - Long.MAX_VALUE / 4;
     private final Cache<String, Known> known;
     private final ConcurrentMap<String, CompletableFuture<HostRoutes>> loading = new ConcurrentHashMap<>();
     /** Bumped by every drop: a lookup that was under way meanwhile may carry the old answer, so it is not kept. */
@@ -83,6 +92,11 @@ public final class RouteCache {
     private volatile boolean failing;
 
     public RouteCache(Lookup store, LookupOrder order, List<String> xipDomains, Duration ttl) {
+        this(store, order, xipDomains, ttl, RECONNECT_GRACE);
+    }
+
+    RouteCache(Lookup store, LookupOrder order, List<String> xipDomains, Duration ttl, Duration reconnectGrace) {
+        this.graceNanos = reconnectGrace.toNanos();
         this.store = store;
         this.order = order;
         this.xipDomains = List.copyOf(xipDomains);
@@ -123,10 +137,17 @@ public final class RouteCache {
                     loading.remove(host, mine);
                     if (error == null) {
                         HostRoutes route = new HostRoutes(host, answer);
+                        Known before = known.getIfPresent(host);
+                        if (lostSinceReconnect(route, before)) {
+                            known.put(host, new Known(before.routes(), before.done(), System.nanoTime(), false));
+                            answering();
+                            mine.complete(before.routes());
+                            return;
+                        }
                         if (drops.get() == dropsBefore) {
                             known.put(host, new Known(route, System.nanoTime()));
                         } else {
-                            known.asMap().computeIfPresent(host, (h, last) -> last.asVoided()); // a change came meanwhile
+                            known.asMap().computeIfPresent(host, (h, old) -> old.asVoided()); // a change came meanwhile
                         }
                         answering();
                         mine.complete(route);
@@ -141,6 +162,12 @@ public final class RouteCache {
                     }
                 });
         return mine;
+    }
+
+    /** An answer without routes, for a host that had some, soon after a reconnect, with no route message since. */
+    private boolean lostSinceReconnect(HostRoutes fresh, Known last) {
+        return fresh.routes().isEmpty() && last != null && !last.voided() && !last.routes().routes().isEmpty()
+                && System.nanoTime() - reconnectedNanos < graceNanos;
     }
 
     private void answering() {
@@ -241,6 +268,7 @@ public final class RouteCache {
      * request, and served meanwhile; dropping them would turn a Redis blip into 503s.
      */
     public void refreshAll() {
+        reconnectedNanos = System.nanoTime();
         known.asMap().replaceAll((host, answer) -> answer.stale());
     }
 

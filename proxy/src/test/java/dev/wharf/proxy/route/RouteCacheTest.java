@@ -25,8 +25,12 @@ class RouteCacheTest {
     private boolean answering = true;
     private CompletableFuture<LookupAnswer> held;
 
-    private final RouteCache cache = new RouteCache((host, candidates) -> lookup(host), LookupOrder.withDefaults(),
-            LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofHours(1));
+    private final RouteCache cache = cache(RouteCache.RECONNECT_GRACE);
+
+    private RouteCache cache(Duration reconnectGrace) {
+        return new RouteCache((host, candidates) -> lookup(host), LookupOrder.withDefaults(), LookupOrder.DEFAULT_XIP_DOMAINS,
+                Duration.ofHours(1), reconnectGrace);
+    }
 
     private CompletionStage<LookupAnswer> lookup(String host) {
         lookups.incrementAndGet();
@@ -106,5 +110,35 @@ class RouteCacheTest {
         cache.refreshAll();
         assertThat(backendsOf("a.com")).as("served the cached answer, refresh started").containsExactly("http://10.0.0.1:80");
         assertThat(backendsOf("a.com")).containsExactly("http://10.0.0.5:80");
+    }
+
+    @Test
+    void afterAReconnectARouteMissingFromRedisIsServedUntilTheAgentsWriteAgain() {
+        frontends.put("a.com", List.of("http://10.0.0.1:80"));
+        backendsOf("a.com");
+
+        frontends.clear(); // Redis came back empty, or failed over to a replica that missed the write
+        cache.refreshAll();
+        backendsOf("a.com"); // served, refresh started
+        assertThat(backendsOf("a.com")).as("an empty answer right after a reconnect is not believed").containsExactly("http://10.0.0.1:80");
+
+        frontends.put("a.com", List.of("http://10.0.0.2:80")); // the agent writes again: its message voids the answer
+        cache.evictFrontend("a.com");
+        assertThat(backendsOf("a.com")).containsExactly("http://10.0.0.2:80");
+
+        frontends.clear(); // then really removed: a route message, believed at once
+        cache.evictFrontend("a.com");
+        assertThat(backendsOf("a.com")).isEmpty();
+    }
+
+    @Test
+    void pastTheGraceAnEmptyAnswerIsBelieved() {
+        RouteCache noGrace = cache(Duration.ZERO);
+        frontends.put("a.com", List.of("http://10.0.0.1:80"));
+        noGrace.resolve("a.com").join();
+        frontends.clear();
+        noGrace.refreshAll();
+        noGrace.resolve("a.com").join();
+        assertThat(noGrace.resolve("a.com").join().routes()).isEmpty();
     }
 }
