@@ -10,6 +10,7 @@ import dev.wharf.agent.sync.ContainerStatuses;
 import dev.wharf.agent.sync.DryRunStore;
 import dev.wharf.agent.sync.Reconciler;
 import dev.wharf.agent.sync.RedisAgentStore;
+import dev.wharf.agent.sync.StaleAgents;
 import dev.wharf.store.RedisConnection;
 import dev.wharf.store.RouteStore;
 import org.slf4j.Logger;
@@ -52,6 +53,8 @@ public final class Agent implements AutoCloseable {
     private final DockerEngine docker;
     private final RedisConnection redis;
     private final Reconciler reconciler;
+    /** Null unless {@code --stale-agent}. */
+    private final StaleAgents staleAgents;
     private final WorkQueue work = new WorkQueue();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("wharf-timer"));
     private final Backoff syncBackoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(10));
@@ -65,7 +68,9 @@ public final class Agent implements AutoCloseable {
 
     private final AgentMetrics metrics;
 
-    private Agent(DockerEngine docker, RedisConnection redis, Reconciler reconciler, AgentMetrics metrics) {
+    private Agent(DockerEngine docker, RedisConnection redis, Reconciler reconciler, StaleAgents staleAgents,
+                  AgentMetrics metrics) {
+        this.staleAgents = staleAgents;
         this.docker = docker;
         this.redis = redis;
         this.reconciler = reconciler;
@@ -104,6 +109,9 @@ public final class Agent implements AutoCloseable {
         log.info("reconciled {} containers in {} ms: {} route(s) changed (Docker and records read in {} ms, written in {} ms)",
                 done.containers(), done.readMillis() + done.writeMillis(), done.routesChanged(), done.readMillis(),
                 done.writeMillis());
+        if (staleAgents != null) {
+            staleAgents.sweep(); // after this agent's own heartbeat, which the reconcile just wrote
+        }
     }
 
     private static Agent wire(AgentSettings settings, boolean waitForEngine) throws InterruptedException {
@@ -124,7 +132,10 @@ public final class Agent implements AutoCloseable {
             Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings.routing()), store, metrics);
             log.info("agent '{}': Docker {}, Redis {}{}", id, settings.dockerHost(), settings.redis(),
                     settings.dryRun() ? " (dry run)" : "");
-            Agent agent = new Agent(docker, redis, reconciler, metrics);
+            String agentName = id;
+            StaleAgents stale = settings.staleAgent().filter(after -> !settings.dryRun())
+                    .map(after -> new StaleAgents(redis, agentName, after)).orElse(null);
+            Agent agent = new Agent(docker, redis, reconciler, stale, metrics);
             redis.onReconnect(agent::redisReconnected);
             return agent;
         } catch (RuntimeException | InterruptedException e) {

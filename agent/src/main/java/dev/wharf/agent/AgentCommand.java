@@ -70,6 +70,11 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Seconds between full reconciles, a safety net behind the events stream. Env: WHARF_RESYNC.")
     long resyncSeconds;
 
+    @Option(names = "--stale-agent", defaultValue = "${env:WHARF_STALE_AGENT:-0}",
+            description = "Seconds after which an agent not heard of is taken for gone: any agent then removes the routes it "
+                    + "wrote (0 = never). At least twice every agent's --resync. Env: WHARF_STALE_AGENT.")
+    long staleAgentSeconds;
+
     @Option(names = "--once", defaultValue = "${env:WHARF_ONCE:-false}",
             description = "Reconcile once and exit (for cron or debugging). Env: WHARF_ONCE.")
     boolean once;
@@ -96,8 +101,13 @@ public final class AgentCommand implements Callable<Integer> {
         if (resyncSeconds < 1) {
             throw new ParameterException(spec.commandLine(), "--resync must be at least 1 second, not " + resyncSeconds);
         }
+        if (staleAgentSeconds < 0 || staleAgentSeconds > 0 && staleAgentSeconds < 2 * resyncSeconds) {
+            throw new ParameterException(spec.commandLine(), "--stale-agent must be 0 (off) or at least twice --resync ("
+                    + 2 * resyncSeconds + " s): agents say they are alive once per resync; not " + staleAgentSeconds);
+        }
         AgentSettings settings = new AgentSettings(dockerHost, target, Optional.ofNullable(agentId), routingSettings(),
-                Duration.ofSeconds(resyncSeconds), dryRun);
+                Duration.ofSeconds(resyncSeconds), dryRun,
+                Optional.of(Duration.ofSeconds(staleAgentSeconds)).filter(after -> !after.isZero()));
         if (once) {
             Agent.once(settings);
             return 0;

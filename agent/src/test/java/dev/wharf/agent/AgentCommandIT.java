@@ -90,4 +90,16 @@ class AgentCommandIT {
         assertThat(err.toString()).isEqualTo("wharf-agent: --redis-url: invalid Redis URL 'http://127.0.0.1:6379': "
                 + "scheme must be one of redis://, rediss://, redis-sentinel://, redis-socket:// (see --help)" + System.lineSeparator());
     }
+
+    @Test
+    void refusesAStaleAgentLimitShorterThanTwoResyncs() {
+        StringWriter err = new StringWriter();
+        CommandLine command = AgentCommand.commandLine();
+        command.setErr(new PrintWriter(err));
+
+        int exit = command.execute("--once", "--resync", "60", "--stale-agent", "90", "--agent-id", agentId);
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).startsWith("wharf-agent: --stale-agent must be 0 (off) or at least twice --resync (120 s)");
+    }
 }

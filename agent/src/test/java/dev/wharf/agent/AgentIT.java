@@ -18,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -288,6 +289,27 @@ class AgentIT {
 
         awaitFrontend(host, host, backend);
         assertThat(get(backend)).isEqualTo(web.name());
+    }
+
+    @Test
+    void removesWhatAnAgentGoneForGoodLeftBehindWithStaleAgent() {
+        String ghost = "ghost-" + Long.toHexString(System.nanoTime());
+        String host = TestRedis.uniqueHost("ghost");
+        redis.rpush("frontend:" + host, host, "http://10.2.2.2:80", "http://10.2.2.3:80"); // the second by hand
+        redis.hset("wharf:agent:" + ghost, "c0ffee", "{\"container\":\"old-web\",\"routes\":[{\"host\":\"" + host
+                + "\",\"path\":\"\",\"backend\":\"http://10.2.2.2:80\"}],\"updated\":\"2026-01-01T00:00:00Z\"}");
+        redis.hset("wharf:status:" + ghost, "dead0", "{\"container\":\"old-api\",\"routed\":false,\"why\":\"is not running\","
+                + "\"hosts\":[\"" + host + "\"],\"routes\":[],\"updated\":\"2026-01-01T00:00:00Z\"}");
+        redis.hset("wharf:why:" + host, "dead0", "container old-api is not running");
+        redis.zadd("wharf:agents", Instant.now().minusSeconds(3600).getEpochSecond(), ghost);
+
+        track(TestAgent.start(AgentSettings.of(DOCKER, TestRedis.url(), agentId).withResync(Duration.ofSeconds(1))
+                .withStaleAgent(Duration.ofSeconds(2))));
+        awaitFrontend(host, host, "http://10.2.2.3:80");
+        Wait.until("the ghost's record, statuses and heartbeat gone", WAIT, () -> redis.exists("wharf:agent:" + ghost,
+                "wharf:status:" + ghost) == 0 && redis.zscore("wharf:agents", ghost) == null);
+        assertThat(redis.hexists("wharf:why:" + host, "dead0")).isFalse();
+        assertThat(redis.zscore("wharf:agents", agentId)).as("this agent's own heartbeat").isNotNull();
     }
 
     @Test

@@ -20,8 +20,12 @@ final class TestAgent implements AutoCloseable {
     }
 
     static TestAgent start(String dockerHost, String redisUrl, String agentId, RoutingSettings settings, Duration resync) {
+        return start(AgentSettings.of(dockerHost, redisUrl, agentId).withRouting(settings).withResync(resync));
+    }
+
+    static TestAgent start(AgentSettings settings) {
         try {
-            return new TestAgent(Agent.start(AgentSettings.of(dockerHost, redisUrl, agentId).withRouting(settings).withResync(resync)));
+            return new TestAgent(Agent.start(settings));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
