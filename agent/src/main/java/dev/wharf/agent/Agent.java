@@ -3,16 +3,9 @@ package dev.wharf.agent;
 import dev.wharf.agent.docker.ContainerEvent;
 import dev.wharf.agent.docker.DockerEngine;
 import dev.wharf.agent.metrics.AgentMetrics;
-import dev.wharf.agent.routing.RoutePlanner;
-import dev.wharf.agent.sync.AgentRecords;
-import dev.wharf.agent.sync.AgentStore;
-import dev.wharf.agent.sync.ContainerStatuses;
-import dev.wharf.agent.sync.DryRunStore;
 import dev.wharf.agent.sync.Reconciler;
-import dev.wharf.agent.sync.RedisAgentStore;
 import dev.wharf.agent.sync.StaleAgents;
 import dev.wharf.store.RedisConnection;
-import dev.wharf.store.RouteStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,13 +61,13 @@ public final class Agent implements AutoCloseable {
 
     private final AgentMetrics metrics;
 
-    private Agent(DockerEngine docker, RedisConnection redis, Reconciler reconciler, StaleAgents staleAgents,
-                  AgentMetrics metrics) {
-        this.staleAgents = staleAgents;
-        this.docker = docker;
-        this.redis = redis;
-        this.reconciler = reconciler;
-        this.metrics = metrics;
+    private Agent(AgentParts parts) {
+        this.staleAgents = parts.staleAgents();
+        this.docker = parts.docker();
+        this.redis = parts.redis();
+        this.reconciler = parts.reconciler();
+        this.metrics = parts.metrics();
+        redis.onReconnect(this::redisReconnected);
         this.events = new EventWatch(docker, this::changed, () -> work.add(RECONCILE_ALL));
         metrics.state("wharf.agent.docker.watching", "1 while the Docker events stream is open", events::watching);
         metrics.state("wharf.agent.sync.ok", "1 while the last sync with Redis succeeded", () -> !syncFailing);
@@ -86,7 +79,7 @@ public final class Agent implements AutoCloseable {
      * agent id is its host name.
      */
     public static Agent start(AgentSettings settings) throws InterruptedException {
-        Agent agent = wire(settings, true);
+        Agent agent = new Agent(AgentParts.wire(settings, true));
         agent.syncThread.start();
         agent.events.start();
         long resync = settings.resync().toMillis();
@@ -98,7 +91,7 @@ public final class Agent implements AutoCloseable {
 
     /** {@code --once}: one full reconcile, then everything is closed. Fails if the engine or Redis does not answer. */
     public static void once(AgentSettings settings) throws InterruptedException {
-        try (Agent agent = wire(settings, false)) {
+        try (Agent agent = new Agent(AgentParts.wire(settings, false))) {
             agent.reconcileAll();
         }
     }
@@ -111,55 +104,6 @@ public final class Agent implements AutoCloseable {
                 done.writeMillis());
         if (staleAgents != null) {
             staleAgents.sweep(); // after this agent's own heartbeat, which the reconcile just wrote
-        }
-    }
-
-    private static Agent wire(AgentSettings settings, boolean waitForEngine) throws InterruptedException {
-        DockerEngine docker = new DockerEngine(settings.dockerHost());
-        RedisConnection redis = new RedisConnection(settings.redis());
-        try {
-            String id = settings.agentId().filter(name -> !name.isBlank()).orElse(null);
-            if (id == null) {
-                id = engineHostName(docker, waitForEngine);
-            }
-            AgentRecords records = new AgentRecords(redis, id);
-            AgentStore store = new RedisAgentStore(new RouteStore(redis), records, new ContainerStatuses(redis, id));
-            if (settings.dryRun()) {
-                store = new DryRunStore(store, System.out);
-            }
-            AgentMetrics metrics = new AgentMetrics();
-            metrics.state("wharf.agent.redis.connected", "1 while the Redis connection is open", redis::connected);
-            Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings.routing()), store, metrics);
-            log.info("agent '{}': Docker {}, Redis {}{}", id, settings.dockerHost(), settings.redis(),
-                    settings.dryRun() ? " (dry run)" : "");
-            String agentName = id;
-            StaleAgents stale = settings.staleAgent().filter(after -> !settings.dryRun())
-                    .map(after -> new StaleAgents(redis, agentName, after)).orElse(null);
-            Agent agent = new Agent(docker, redis, reconciler, stale, metrics);
-            redis.onReconnect(agent::redisReconnected);
-            return agent;
-        } catch (RuntimeException | InterruptedException e) {
-            redis.close();
-            closeQuietly(docker);
-            throw e;
-        }
-    }
-
-    /** The default agent id; without the engine it is unknown. */
-    private static String engineHostName(DockerEngine docker, boolean wait) throws InterruptedException {
-        Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
-        while (true) {
-            try {
-                return docker.hostName();
-            } catch (RuntimeException e) {
-                if (!wait) {
-                    throw e;
-                }
-                Duration delay = backoff.next();
-                log.warn("Docker engine at {} unreachable ({}); retrying in {} ms (or set --agent-id)",
-                        docker.dockerHost(), e.getMessage(), delay.toMillis());
-                Thread.sleep(delay.toMillis());
-            }
         }
     }
 
