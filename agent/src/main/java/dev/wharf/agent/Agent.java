@@ -56,7 +56,6 @@ public final class Agent implements AutoCloseable {
     private final EventWatch events;
     private volatile boolean running = true;
     private volatile boolean syncFailing;
-    private boolean stopped;
     private volatile long lastReconnectLog = System.nanoTime() - RECONNECT_LOG_EVERY.toNanos() - 1;
 
     private final AgentMetrics metrics;
@@ -199,10 +198,9 @@ public final class Agent implements AutoCloseable {
 
     /** Stops watching and syncing, then closes the connections; routes stay in place unless {@code deregister}. */
     public synchronized void stop(boolean deregister) {
-        if (stopped) {
+        if (!running) {
             return;
         }
-        stopped = true;
         running = false;
         timer.shutdownNow();
         events.close();

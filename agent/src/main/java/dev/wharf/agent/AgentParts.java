@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What {@link Agent#start} puts together from its settings, in one place: the engine, Redis, the store (or the dry
@@ -32,10 +33,8 @@ record AgentParts(DockerEngine docker, RedisConnection redis, Reconciler reconci
         DockerEngine docker = new DockerEngine(settings.dockerHost());
         RedisConnection redis = new RedisConnection(settings.redis());
         try {
-            String id = settings.agentId().filter(name -> !name.isBlank()).orElse(null);
-            if (id == null) {
-                id = engineHostName(docker, waitForEngine);
-            }
+            Optional<String> given = settings.agentId().filter(name -> !name.isBlank());
+            String id = given.isPresent() ? given.get() : engineHostName(docker, waitForEngine);
             AgentRecords records = new AgentRecords(redis, id);
             AgentStore store = new RedisAgentStore(new RouteStore(redis), records, new ContainerStatuses(redis, id));
             if (settings.dryRun()) {
@@ -46,9 +45,8 @@ record AgentParts(DockerEngine docker, RedisConnection redis, Reconciler reconci
             Reconciler reconciler = new Reconciler(docker, new RoutePlanner(settings.routing()), store, metrics);
             log.info("agent '{}': Docker {}, Redis {}{}", id, settings.dockerHost(), settings.redis(),
                     settings.dryRun() ? " (dry run)" : "");
-            String agentName = id;
             StaleAgents stale = settings.staleAgent().filter(after -> !settings.dryRun())
-                    .map(after -> new StaleAgents(redis, agentName, after)).orElse(null);
+                    .map(after -> new StaleAgents(redis, id, after)).orElse(null);
             return new AgentParts(docker, redis, reconciler, stale, metrics);
         } catch (RuntimeException | InterruptedException e) {
             redis.close();

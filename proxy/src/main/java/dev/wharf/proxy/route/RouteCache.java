@@ -144,10 +144,8 @@ public final class RouteCache {
                             mine.complete(before.routes());
                             return;
                         }
-                        if (drops.get() == dropsBefore) {
+                        if (drops.get() == dropsBefore) { // else a change came meanwhile, and voided its hosts
                             known.put(host, new Known(route, System.nanoTime()));
-                        } else {
-                            known.asMap().computeIfPresent(host, (h, old) -> old.asVoided()); // a change came meanwhile
                         }
                         answering();
                         mine.complete(route);
