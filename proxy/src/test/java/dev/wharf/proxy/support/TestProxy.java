@@ -24,6 +24,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -64,21 +65,29 @@ public final class TestProxy implements AutoCloseable {
 
     /** Starts a second proxy on the same Redis and key prefix as {@code first}: two proxies of one deployment. */
     public static TestProxy beside(TestProxy first, UnaryOperator<ProxySettings> tune) {
-        try {
-            return new TestProxy(ProxyServer.start(tune.apply(defaults(first.redisUrl + "#" + first.prefix))),
-                    first.redisUrl, first.prefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new TestProxy(startServer(() -> tune.apply(defaults(first.redisUrl + "#" + first.prefix))),
+                first.redisUrl, first.prefix);
     }
 
     /** Starts a proxy on its own key prefix; {@code tune} adjusts the test defaults. */
     public static TestProxy start(String redisUrl, UnaryOperator<ProxySettings> tune) {
         String prefix = "t" + Long.toHexString(System.nanoTime()) + ":";
-        try {
-            return new TestProxy(ProxyServer.start(tune.apply(defaults(redisUrl + "#" + prefix))), redisUrl, prefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        return new TestProxy(startServer(() -> tune.apply(defaults(redisUrl + "#" + prefix))), redisUrl, prefix);
+    }
+
+    /**
+     * A port a test took from {@code FreePort} was free a moment ago, and may be taken by any connection on the
+     * machine before the proxy binds it; the settings are made again for each attempt, so such a port is picked again.
+     */
+    private static ProxyServer startServer(Supplier<ProxySettings> settings) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ProxyServer.start(settings.get());
+            } catch (IOException e) {
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw new UncheckedIOException(e);
+                }
+            }
         }
     }
 
