@@ -101,6 +101,14 @@ public final class RedisConnection implements AutoCloseable {
         return client.connectPubSubAsync(StringCodec.UTF8, target.uri());
     }
 
+    /**
+     * A command connection of its own, for state that lives with one connection ({@code CLIENT TRACKING}): not
+     * shared, reconnected by Lettuce, closed by the caller.
+     */
+    public CompletionStage<StatefulRedisConnection<String, String>> connectDedicated() {
+        return client.connectAsync(StringCodec.UTF8, target.uri());
+    }
+
     public RedisTarget target() {
         return target;
     }

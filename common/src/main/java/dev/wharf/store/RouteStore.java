@@ -26,6 +26,9 @@ import java.util.function.Function;
  * stays first, no backend appears twice, the key is deleted when no backend is left, {@code dead:<host>} of
  * that host is cleared, and the host is published on the routes channel (only when something changed).
  *
+ * <p>Lookups may go to a replica (Hipache's and planb's read/write split): they go to the writes' connection
+ * instead whenever the replica fails to answer, so a replica going away costs a failed attempt, never a route.
+ *
  * <p>All methods are non-blocking; a caller that may block (the agent) joins the returned stage.
  */
 public final class RouteStore implements AutoCloseable {
@@ -37,11 +40,22 @@ public final class RouteStore implements AutoCloseable {
     private static final LuaScript PROBE_RESERVE = LuaScript.load("probe-reserve.lua", ScriptOutputType.INTEGER);
     private static final LuaScript PROBE_RESULT = LuaScript.load("probe-result.lua", ScriptOutputType.INTEGER);
 
+    /** A replica that failed a lookup is not asked again for this long (a hung one costs a timeout each time). */
+    static final Duration REPLICA_PAUSE = Duration.ofSeconds(1);
+
     private final RedisConnection redis;
+    private final RedisConnection reads;
+    private volatile long replicaFailedNanos = System.nanoTime() - REPLICA_PAUSE.toNanos();
     private final RouteKeys keys;
 
     public RouteStore(RedisConnection redis) {
+        this(redis, redis);
+    }
+
+    /** @param reads where lookups go first (a replica), or {@code redis} itself; its keys are {@code redis}'s */
+    public RouteStore(RedisConnection redis, RedisConnection reads) {
         this.redis = redis;
+        this.reads = reads;
         this.keys = new RouteKeys(redis.target().prefix());
     }
 
@@ -70,7 +84,7 @@ public final class RouteStore implements AutoCloseable {
         for (int i = 0; i < candidates.size(); i++) {
             args[i + 6] = candidates.get(i).frontend();
         }
-        return call(r -> LOOKUP.<List<Object>>run(r, new String[0], args))
+        return read(r -> LOOKUP.<List<Object>>run(r, new String[0], args))
                 .thenApply(reply -> toFrontends(reply, candidates));
     }
 
@@ -145,7 +159,7 @@ public final class RouteStore implements AutoCloseable {
 
     /** planb's {@code healthcheck:<host>} ({@code path}, {@code status}, {@code body}), empty when not set. */
     public CompletionStage<Map<String, String>> healthcheck(String host) {
-        return call(r -> r.hgetall(keys.healthcheck(host)));
+        return read(r -> r.hgetall(keys.healthcheck(host)));
     }
 
     private String[] routeKeys(String host, String path) {
@@ -176,6 +190,17 @@ public final class RouteStore implements AutoCloseable {
 
     private <T> CompletionStage<T> call(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) {
         return redis.async().thenCompose(command);
+    }
+
+    /** Lookups on the replica, or on the master for {@link #REPLICA_PAUSE} after the replica failed one. */
+    private <T> CompletionStage<T> read(Function<RedisAsyncCommands<String, String>, CompletionStage<T>> command) {
+        if (reads == redis || System.nanoTime() - replicaFailedNanos < REPLICA_PAUSE.toNanos()) {
+            return call(command);
+        }
+        return reads.async().thenCompose(command).exceptionallyCompose(replicaFailed -> {
+            replicaFailedNanos = System.nanoTime();
+            return call(command);
+        });
     }
 
     @SuppressWarnings("unchecked")
@@ -215,6 +240,9 @@ public final class RouteStore implements AutoCloseable {
 
     @Override
     public void close() {
+        if (reads != redis) {
+            reads.close();
+        }
         redis.close();
     }
 }

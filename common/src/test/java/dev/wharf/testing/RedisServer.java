@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,10 +19,12 @@ import java.util.Optional;
 public final class RedisServer implements AutoCloseable {
 
     private final int port;
+    private final List<String> extraArguments;
     private Process process;
 
-    private RedisServer(int port) {
+    private RedisServer(int port, List<String> extraArguments) {
         this.port = port;
+        this.extraArguments = extraArguments;
     }
 
     /** Starts one, if {@code redis-server} is on the PATH. */
@@ -30,9 +33,17 @@ public final class RedisServer implements AutoCloseable {
         if (binary.isEmpty()) {
             return Optional.empty();
         }
-        RedisServer server = new RedisServer(FreePort.find());
+        RedisServer server = new RedisServer(FreePort.find(), List.of());
         server.start();
         return Optional.of(server);
+    }
+
+    /** Starts a replica of {@code master} (read-only, as replicas are by default), or skips/fails the test. */
+    public static RedisServer replicaOf(RedisServer master) {
+        findOnPath("redis-server").orElseThrow(() -> Integration.unavailable("redis-server (on the PATH)"));
+        RedisServer server = new RedisServer(FreePort.find(), List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
+        server.start();
+        return server;
     }
 
     /** Starts one, or skips/fails the test ({@link Integration}) when {@code redis-server} is not installed. */
@@ -50,9 +61,11 @@ public final class RedisServer implements AutoCloseable {
 
     public synchronized void start() {
         try {
-            process = new ProcessBuilder(findOnPath("redis-server").orElseThrow(),
+            List<String> command = new ArrayList<>(List.of(findOnPath("redis-server").orElseThrow(),
                     "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--daemonize", "no")
+                    "--save", "", "--appendonly", "no", "--daemonize", "no"));
+            command.addAll(extraArguments);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();

@@ -53,6 +53,12 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Route store, as for the agent (default: config.json's driver, else " + StoreSettings.REDIS_URL + "). Env: WHARF_REDIS_URL.")
     String redisUrl;
 
+    @Option(names = "--redis-read-url", defaultValue = "${env:WHARF_REDIS_READ_URL}",
+            description = "A replica to look routes up on and subscribe to (often one on this host), as Hipache's second driver URL; "
+                    + "writes (dead marks, ACME state) still go to --redis-url, and lookups do too while the replica is "
+                    + "unreachable (default: config.json's second driver, else none). Env: WHARF_REDIS_READ_URL.")
+    String redisReadUrl;
+
     @Option(names = "--config", defaultValue = "${env:WHARF_CONFIG}",
             description = "Hipache's config.json, read as it is; explicit options win over it. Env: WHARF_CONFIG.")
     Path config;
@@ -215,7 +221,11 @@ public final class ProxyCommand implements Callable<Integer> {
     ProxySettings settings() {
         HipacheConfig file = config == null ? emptyConfig() : Cli.option(spec, null, () -> readConfig(config));
         String redis = first(redisUrl, file.driver(), StoreSettings.REDIS_URL);
-        Cli.option(spec, "--redis-url", () -> RedisTarget.parse(redis));
+        RedisTarget writes = Cli.option(spec, "--redis-url", () -> RedisTarget.parse(redis));
+        String readUrl = first(redisReadUrl, file.readDriver(), null);
+        if (readUrl != null) {
+            Cli.option(spec, "--redis-read-url", () -> sameKeys(RedisTarget.parse(readUrl), writes));
+        }
         List<String> domains = first(xipDomains, null, LookupOrder.DEFAULT_XIP_DOMAINS);
         domains.forEach(domain -> Cli.option(spec, "--xip-domain", () -> Hosts.frontendHost(domain)));
         return new ProxySettings(
@@ -227,7 +237,7 @@ public final class ProxyCommand implements Callable<Integer> {
                         defaultCertificate(file),
                         first(redirectHttps, null, false),
                         dns()),
-                new StoreSettings(redis, domains,
+                new StoreSettings(redis, readUrl, domains,
                         Duration.ofMillis(positive("--cache-ttl", first(cacheTtl, null, StoreSettings.CACHE_TTL_MILLIS)))),
                 new BackendSettings(
                         positive("--max-sockets", first(maxSockets, file.maxSockets(), BackendSettings.MAX_SOCKETS)),
@@ -291,7 +301,7 @@ public final class ProxyCommand implements Callable<Integer> {
     }
 
     private static HipacheConfig emptyConfig() {
-        return new HipacheConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new HipacheConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Hipache's {@code https.cert}/{@code key}/{@code ca}, relative paths taken from the config file's folder. */
@@ -326,6 +336,15 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         String ip = Cli.option(spec, "--dns-ip", () -> DnsZones.requireIpv4(dnsIp.trim()));
         return new DnsSettings(port, zones, ip);
+    }
+
+    /** A replica holds the master's keys: a read URL may repeat the key prefix, never name another. */
+    private static RedisTarget sameKeys(RedisTarget reads, RedisTarget writes) {
+        if (!reads.prefix().isEmpty() && !reads.prefix().equals(writes.prefix())) {
+            throw new IllegalArgumentException("key prefix '" + reads.prefix() + "' differs from --redis-url's '"
+                    + writes.prefix() + "' (a replica holds the same keys)");
+        }
+        return reads;
     }
 
     private static <T> T first(T option, T fromFile, T fallback) {

@@ -62,6 +62,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private final ProxySettings settings;
     private final RedisConnection redis;
+    private final RedisConnection reads;
     private final RouteEvents events;
     private final RouteCache routes;
     private final ProxyMetrics metrics;
@@ -86,7 +87,10 @@ public final class ProxyServer implements AutoCloseable {
         ListenerSettings listen = settings.listeners();
         RedisTarget target = RedisTarget.parse(settings.store().redisUrl());
         this.redis = new RedisConnection(target);
-        RouteStore store = new RouteStore(redis);
+        String readUrl = settings.store().redisReadUrl();
+        // A replica holds the master's keys: the prefix is the master URL's.
+        this.reads = readUrl == null ? redis : new RedisConnection(new RedisTarget(RedisTarget.parse(readUrl).uri(), target.prefix()));
+        RouteStore store = new RouteStore(redis, reads);
         // A zone this proxy answers DNS for is routed like any xip domain: app.10.1.2.3.<zone> → frontend:app.
         List<String> xipDomains = new ArrayList<>(settings.store().xipDomains());
         listen.dns().zones().stream().filter(zone -> !xipDomains.contains(zone)).forEach(xipDomains::add);
@@ -111,7 +115,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         this.storedCertificates = listen.httpsPort() == 0 ? null : new StoredCertificates(certificateStore,
                 TlsEngine.choose(settings.tls().engine()), target.prefix(), ForkJoinPool.commonPool());
-        this.events = new RouteEvents(redis, routes, dead, metrics, probe,
+        this.events = new RouteEvents(reads, routes, dead, metrics, probe,
                 acme == null ? route -> { } : acme::routeChanged,
                 host -> {
                     if (storedCertificates != null) {
@@ -130,13 +134,16 @@ public final class ProxyServer implements AutoCloseable {
         metrics.gauge("wharf.proxy.connections.open", "Client connections open", clients::size);
         metrics.gauge("wharf.proxy.backend.connections.open", "Backend connections open", pools::openConnections);
         metrics.gauge("wharf.proxy.route.cache.size", "Hosts in the route cache", routes::size);
+        metrics.gauge("wharf.proxy.redis.tracking", "1 while Redis reports changed route keys (client-side caching)",
+                () -> events.tracking() ? 1 : 0);
         this.routes = routes;
         this.acceptors = new MultiThreadIoEventLoopGroup(1, transport.ioHandler());
         // One loop per core by default, not Netty's two: on a busy host the extra loops only add context
         // switches, which showed as a longer tail in bench/proxy-vs-nginx.sh.
         int loops = settings.workers() == 0 ? Runtime.getRuntime().availableProcessors() : settings.workers();
         this.workers = new MultiThreadIoEventLoopGroup(loops, transport.ioHandler());
-        log.info("transport {}, {} event loop(s), Redis {}", transport.name(), loops, target);
+        log.info("transport {}, {} event loop(s), Redis {}{}", transport.name(), loops, target,
+                reads == redis ? "" : ", lookups on " + reads.target());
         events.start();
         ServerBootstrap bootstrap = new ServerBootstrap().group(acceptors, workers)
                 .channel(transport.serverChannel())
@@ -284,6 +291,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         probe.close();
         auth.close();
+        if (reads != redis) {
+            reads.close();
+        }
         redis.close();
         accessLog.close();
         try {

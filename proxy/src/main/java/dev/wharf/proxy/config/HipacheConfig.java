@@ -35,6 +35,7 @@ public record HipacheConfig(
         Integer httpPort,
         List<String> httpBind,
         String driver,
+        String readDriver,
         Integer httpsPort,
         String httpsCert,
         String httpsKey,
@@ -84,7 +85,8 @@ public record HipacheConfig(
                 fields.string("server.accessLog"),
                 fields.integer("http.port", 0, 65535),
                 fields.strings("http.bind"),
-                fields.driver(),
+                fields.driver(0),
+                fields.driver(1),
                 fields.integer("https.port", 0, 65535),
                 fields.string("https.cert"),
                 fields.string("https.key"),
@@ -175,18 +177,24 @@ public record HipacheConfig(
             return result;
         }
 
-        /** Hipache's {@code driver}: a Redis URL, or a list of them (only the first is used: Wharf has no read replica split). */
-        String driver() throws ConfigException {
+        /**
+         * Hipache's {@code driver}: a Redis URL, or a list of them whose first is the master (writes) and second a
+         * replica to read from; more are refused rather than ignored.
+         */
+        String driver(int index) throws ConfigException {
             List<String> urls = strings("driver");
-            if (urls == null) {
+            if (urls == null || index >= urls.size()) {
                 return null;
             }
+            if (urls.size() > 2) {
+                throw wrong("driver", "one Redis URL, or two: the master and a replica to read from", node("driver"));
+            }
             try {
-                dev.wharf.store.RedisTarget.parse(urls.get(0));
+                dev.wharf.store.RedisTarget.parse(urls.get(index));
             } catch (IllegalArgumentException e) {
                 throw wrong("driver", "a Redis URL (" + e.getMessage() + ")", node("driver"));
             }
-            return urls.get(0);
+            return urls.get(index);
         }
     }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * {@code wharf:alive} (a probe found it answering again), retrying until Redis answers; and passes on
  * {@code wharf:tls} (a certificate changed), to save a second subscription.
  * After Lettuce reconnects and re-subscribes, messages may have been lost, so every cached answer is refreshed
- * (and served meanwhile).
+ * (and served meanwhile). Changes that publish nothing (a hand edit) come from {@link KeyTracking}, started here
+ * on the same Redis.
  *
  * <p>Callbacks run on Lettuce's event loop and only touch the in-memory cache: never a blocking call there.
  */
@@ -34,12 +35,10 @@ public final class RouteEvents implements AutoCloseable {
 
     private final RedisConnection redis;
     private final RouteKeys keys;
-    private final RouteCache cache;
-    private final DeadBackends dead;
+    private final RouteChanges changes;
+    private final KeyTracking tracking;
     private final ProxyMetrics metrics;
     private final BackendProbe probe;
-    private final Consumer<String> routeChanged;
-    private final Consumer<String> certificateChanged;
     private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(
             new DefaultThreadFactory("wharf-route-events", true));
     private volatile StatefulRedisPubSubConnection<String, String> connection;
@@ -48,27 +47,36 @@ public final class RouteEvents implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * @param routeChanged       told of every changed route after the cache ({@code host} or {@code host/path})
-     * @param certificateChanged told of every host on {@code wharf:tls} (its certificate in Redis changed)
+     * @param redis              where to subscribe: the replica lookups go to, so a message comes after its data
+     * @param routeChanged       told of every changed frontend after the cache (its host)
+     * @param certificateChanged told of every host whose certificate in Redis changed
      */
     public RouteEvents(RedisConnection redis, RouteCache cache, DeadBackends dead, ProxyMetrics metrics, BackendProbe probe,
                        Consumer<String> routeChanged, Consumer<String> certificateChanged) {
         this.probe = probe;
-        this.routeChanged = routeChanged;
-        this.certificateChanged = certificateChanged;
         this.redis = redis;
         this.keys = new RouteKeys(redis.target().prefix());
-        this.cache = cache;
-        this.dead = dead;
+        this.changes = new RouteChanges(cache, dead, routeChanged, certificateChanged);
+        this.tracking = new KeyTracking(redis, keys, changes);
         this.metrics = metrics;
     }
 
     public void start() {
+        subscribe();
+        tracking.start();
+    }
+
+    /** True while Redis reports hand-edited keys (Redis 6+). */
+    public boolean tracking() {
+        return tracking.tracking();
+    }
+
+    private void subscribe() {
         redis.connectPubSub().whenComplete((pubSub, error) -> {
             if (error != null) {
                 if (!closed) {
                     log.debug("route events: Redis unreachable ({}); retrying", error.getMessage());
-                    retry.schedule(this::start, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    retry.schedule(this::subscribe, RETRY_MILLIS, TimeUnit.MILLISECONDS);
                 }
                 return;
             }
@@ -87,27 +95,26 @@ public final class RouteEvents implements AutoCloseable {
         @Override
         public void message(String channel, String message) {
             if (channel.equals(keys.tlsChannel())) {
-                certificateChanged.accept(message);
+                changes.certificate(message);
                 return;
             }
             metrics.routeChange();
             if (channel.equals(RouteKeys.DEAD_CHANNEL)) {
-                cache.refreshRequestHost(MarkedBackend.requestHostOf(message));
+                changes.requestHost(MarkedBackend.requestHostOf(message));
                 probe.marked(message);
             } else if (channel.equals(keys.aliveChannel())) {
                 // A probe found a marked backend answering: what this proxy believed about it goes too.
                 MarkedBackend alive = MarkedBackend.parse(message, 2);
                 if (alive != null) {
                     try {
-                        dead.forget(List.of(BackendUrl.parse(alive.url())));
+                        changes.dead().forget(List.of(BackendUrl.parse(alive.url())));
                     } catch (InvalidRouteException ignored) {
                         // not a backend URL: nothing to forget
                     }
                 }
-                cache.refreshRequestHost(MarkedBackend.requestHostOf(message));
+                changes.requestHost(MarkedBackend.requestHostOf(message));
             } else {
-                dead.forget(cache.evictFrontend(message)); // a changed frontend voids this proxy's marks on it
-                routeChanged.accept(message);
+                changes.frontend(message);
             }
         }
 
@@ -116,7 +123,7 @@ public final class RouteEvents implements AutoCloseable {
             if (channel.equals(keys.routesChannel())) {
                 if (subscribedBefore) {
                     log.info("route events: re-subscribed after a reconnect; refreshing every cached route");
-                    cache.refreshAll();
+                    changes.everything();
                 }
                 subscribedBefore = true;
                 subscribed = true;
@@ -128,6 +135,7 @@ public final class RouteEvents implements AutoCloseable {
     public void close() {
         closed = true;
         retry.shutdownNow();
+        tracking.close();
         if (connection != null) {
             connection.close();
         }

@@ -45,7 +45,7 @@ class HipacheConfigTest {
         HipacheConfig config = HipacheConfig.parse("config.json", HIPACHE_EXAMPLE);
 
         assertThat(config).isEqualTo(new HipacheConfig(10, 100, 30, 30, 3, true, false, "/var/log/hipache/access.log",
-                80, List.of("127.0.0.1", "::1"), "redis://:password@127.0.0.1:6379/0#hipache-",
+                80, List.of("127.0.0.1", "::1"), "redis://:password@127.0.0.1:6379/0#hipache-", null,
                 443, "/etc/ssl/ssl.crt", "/etc/ssl/ssl.key", null));
     }
 
@@ -54,7 +54,8 @@ class HipacheConfigTest {
         HipacheConfig config = HipacheConfig.parse("config.json", "{\"http\": {\"bind\": \"0.0.0.0\"}, \"driver\": [\"redis://a:6379\", \"redis://b:6379\"]}");
 
         assertThat(config.httpBind()).containsExactly("0.0.0.0");
-        assertThat(config.driver()).isEqualTo("redis://a:6379");
+        assertThat(config.driver()).isEqualTo("redis://a:6379"); // Hipache's master, for writes
+        assertThat(config.readDriver()).isEqualTo("redis://b:6379"); // and its replica, to read from
         assertThat(config.workers()).isNull();
         assertThat(config.httpPort()).isNull();
     }
@@ -67,6 +68,7 @@ class HipacheConfigTest {
             "{\\n  \"server\": {\\n    \"httpKeepAlive\": \"yes\"\\n  }\\n}     | config.json line 3: server.httpKeepAlive must be true or false, not \"yes\"",
             "{\\n  \"http\": {\\n    \"bind\": []\\n  }\\n}                     | config.json line 3: http.bind must be an address or a list of addresses, not []",
             "{\\n  \"driver\": \"http://127.0.0.1\"\\n}                          | config.json line 2: driver must be a Redis URL",
+            "{\\n  \"driver\": [\"redis://a\", \"redis://b\", \"redis://c\"]\\n}  | config.json line 2: driver must be one Redis URL, or two: the master and a replica to read from",
             "{\\n  \"server\": {\\n    \"workers\": 4,,\\n  }\\n}              | config.json line 3: not valid JSON",
             "[1, 2]                                                              | config.json: must be a JSON object",
     })

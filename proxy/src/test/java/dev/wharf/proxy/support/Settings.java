@@ -22,7 +22,12 @@ public final class Settings {
 
     public static ProxySettings cacheTtl(ProxySettings s, Duration ttl) {
         StoreSettings store = s.store();
-        return s.withStore(new StoreSettings(store.redisUrl(), store.xipDomains(), ttl));
+        return s.withStore(new StoreSettings(store.redisUrl(), store.redisReadUrl(), store.xipDomains(), ttl));
+    }
+
+    public static ProxySettings redisReadUrl(ProxySettings s, String url) {
+        StoreSettings store = s.store();
+        return s.withStore(new StoreSettings(store.redisUrl(), url, store.xipDomains(), store.cacheTtl()));
     }
 
     public static ProxySettings trustForwarded(ProxySettings s) {
