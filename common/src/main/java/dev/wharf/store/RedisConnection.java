@@ -44,7 +44,8 @@ public final class RedisConnection implements AutoCloseable {
     private static final Duration RETRY_AFTER = Duration.ofMillis(500);
     static final Duration MAX_RECONNECT_DELAY = Duration.ofMillis(500);
 
-    private final ClientResources resources = resources();
+    private final ClientResources resources;
+    private final boolean ownResources;
 
     private final RedisClient client;
     private final RedisTarget target;
@@ -57,7 +58,27 @@ public final class RedisConnection implements AutoCloseable {
     private final AtomicBoolean activatedBefore = new AtomicBoolean();
 
     public RedisConnection(RedisTarget target) {
+        this(target, resources(), true);
+    }
+
+    /**
+     * A client on threads it shares with others ({@link #sharedResources}), which it neither owns nor shuts down:
+     * for programs that play many agents and proxies at once (the scale simulation). Reconnect events are then
+     * every sharing client's, so {@link #onReconnect} is for owners only.
+     */
+    public static RedisConnection sharing(RedisTarget target, ClientResources shared) {
+        return new RedisConnection(target, shared, false);
+    }
+
+    /** Threads and the reconnect policy of this class, to be shared by {@link #sharing} clients. */
+    public static ClientResources sharedResources() {
+        return resources();
+    }
+
+    private RedisConnection(RedisTarget target, ClientResources resources, boolean ownResources) {
         this.target = target;
+        this.resources = resources;
+        this.ownResources = ownResources;
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
@@ -73,6 +94,9 @@ public final class RedisConnection implements AutoCloseable {
      * not block.
      */
     public void onReconnect(Runnable listener) {
+        if (!ownResources) {
+            throw new IllegalStateException("reconnect events of shared resources are not this client's");
+        }
         if (reconnectListeners.isEmpty()) {
             // These resources are this client's own, so every event on their bus is about its connections.
             resources.eventBus().get()
@@ -172,6 +196,8 @@ public final class RedisConnection implements AutoCloseable {
             open.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        if (ownResources) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
     }
 }
