@@ -108,6 +108,11 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Answer plain-HTTP requests with 308 to https://<host><path> (default: false). Env: WHARF_REDIRECT_HTTPS.")
     Boolean redirectHttps;
 
+    @Option(names = "--h2c", defaultValue = "${env:WHARF_H2C}", arity = "0..1", fallbackValue = "true",
+            description = "Also speak HTTP/2 with prior knowledge (h2c, no TLS) on the HTTP port, for clients and load "
+                    + "balancers that know this proxy speaks it; HTTPS always offers h2 by ALPN (default: false). Env: WHARF_H2C.")
+    Boolean h2c;
+
     @Option(names = "--admin-port", defaultValue = "${env:WHARF_ADMIN_PORT}",
             description = "Port of /healthz, /readyz, /metrics, /api/routes, /api/frontends and the dashboard (/), 0 = off (default: " + AdminSettings.PORT + "). Env: WHARF_ADMIN_PORT.")
     Integer adminPort;
@@ -236,7 +241,8 @@ public final class ProxyCommand implements Callable<Integer> {
                         certDir,
                         defaultCertificate(file),
                         first(redirectHttps, null, false),
-                        dns()),
+                        dns(),
+                        first(h2c, null, false)),
                 new StoreSettings(redis, readUrl, domains,
                         Duration.ofMillis(positive("--cache-ttl", first(cacheTtl, null, StoreSettings.CACHE_TTL_MILLIS)))),
                 new BackendSettings(

@@ -150,11 +150,11 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ProxyInitializer(context, clients));
+                .childHandler(new ProxyInitializer(context, clients, listen.h2c()));
         for (String address : listen.bind()) {
             Channel listener = bootstrap.bind(address, listen.httpPort()).syncUninterruptibly().channel();
             listeners.add(listener);
-            log.info("listening for HTTP on {}", listener.localAddress());
+            log.info("listening for HTTP{} on {}", listen.h2c() ? " (and h2c)" : "", listener.localAddress());
         }
         this.certificates = listen.httpsPort() == 0 ? null
                 : Certificates.load(listen.certDir(), listen.defaultCertificate(), storedCertificates.engine());
@@ -166,7 +166,7 @@ public final class ProxyServer implements AutoCloseable {
             for (String address : listen.bind()) {
                 Channel listener = tls.bind(address, listen.httpsPort()).syncUninterruptibly().channel();
                 httpsListeners.add(listener);
-                log.info("listening for HTTPS on {}", listener.localAddress());
+                log.info("listening for HTTPS (h2, http/1.1) on {}", listener.localAddress());
             }
         }
         if (acme != null) {

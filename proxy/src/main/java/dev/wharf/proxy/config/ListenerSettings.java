@@ -16,9 +16,10 @@ import java.util.List;
  * @param defaultCertificate the default certificate from Hipache's {@code https} block; null = none
  * @param redirectHttps      answer plain-HTTP requests with 308 to the same URL on https
  * @param dns                the wildcard DNS listener ({@link DnsSettings#OFF} by default)
+ * @param h2c                also speak HTTP/2 with prior knowledge on the plain HTTP port
  */
 public record ListenerSettings(List<String> bind, int httpPort, int httpsPort, Path certDir,
-                               CertificateFiles defaultCertificate, boolean redirectHttps, DnsSettings dns) {
+                               CertificateFiles defaultCertificate, boolean redirectHttps, DnsSettings dns, boolean h2c) {
 
     public static final String BIND = "0.0.0.0";
     public static final int HTTP_PORT = 80;

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.util.ReferenceCountUtil;
 
 import org.slf4j.Logger;
@@ -42,6 +43,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     private final ProxyContext shared;
     private final String scheme;
+    /** An HTTP/2 stream's channel: one exchange, then the stream ends (Netty closes the channel). */
+    private final boolean stream;
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Deadline readTimer;
@@ -56,8 +59,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean switching;
 
     public ClientConnection(ProxyContext shared, String scheme) {
+        this(shared, scheme, false);
+    }
+
+    ClientConnection(ProxyContext shared, String scheme, boolean stream) {
         this.shared = shared;
         this.scheme = scheme;
+        this.stream = stream;
     }
 
     /** Goes before the HTTP codec: notes that bytes arrived. */
@@ -71,15 +79,30 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         };
     }
 
-    /** True while an exchange or a relay is under way on {@code client} (shutdown waits for those). */
+    /** True while an exchange, a relay or an HTTP/2 stream is under way on {@code client} (shutdown waits for those). */
     public static boolean busy(Channel client) {
         ClientConnection connection = client.pipeline().get(ClientConnection.class);
-        return connection == null ? client.pipeline().get(Relay.class) != null
+        return connection == null ? client.pipeline().get(Relay.class) != null || Http2Connection.busy(client)
                 : connection.exchange != null || !connection.inbox.isEmpty();
+    }
+
+    /** Added once the protocol is known (after ALPN, or to a stream's channel): the channel may be active already. */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            start(ctx);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (this.ctx == null) {
+            start(ctx);
+        }
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         readTimer = new Deadline(ctx.executor(), this::readTimedOut);
         responseTimer = new Deadline(ctx.executor(), this::responseTimedOut);
@@ -142,7 +165,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         exchange = null;
         responseTimer.disarm();
-        if (!keepAlive || shared.draining()) {
+        if (stream) {
+            drain(); // what is left of the request body is read and dropped; the stream ends with the response
+        } else if (!keepAlive || shared.draining()) {
             closeWhenFlushed();
         } else {
             drain();
@@ -258,8 +283,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
-        readTimer.disarm();
-        responseTimer.disarm();
+        if (readTimer != null) {
+            readTimer.cancel();
+            responseTimer.cancel();
+        }
         if (exchange != null) {
             exchange.clientClosed();
             exchange = null;
@@ -274,6 +301,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         shared.metrics.clientError();
-        ctx.close();
+        if (!(cause instanceof Http2FrameStreamException)) {
+            ctx.close();
+        } // else HTTP/2's codec, which told this stream first, resets it with the error's own code
     }
 }

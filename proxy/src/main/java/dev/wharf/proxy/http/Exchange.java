@@ -60,6 +60,7 @@ final class Exchange implements BackendListener {
     private final long startNanos = System.nanoTime();
     private final boolean hasBody;
     private boolean keepAlive;
+    private final String protocol;
     private State state = State.ROUTING;
     private String host;
     private boolean upgrade;
@@ -94,6 +95,7 @@ final class Exchange implements BackendListener {
         this.ctx = connection.ctx();
         this.shared = connection.shared();
         this.request = request;
+        this.protocol = request.protocolVersion().text(); // the client's (HTTP/2.0 for a stream), before it is rewritten
         this.keepAlive = HttpUtil.isKeepAlive(request) && !shared.draining();
         // A head that failed to decode may carry any Content-Length: it is answered and closed, body or not.
         this.hasBody = request.decoderResult().isFailure()
@@ -682,7 +684,7 @@ final class Exchange implements BackendListener {
         shared.metrics.request(route == null ? "none" : route.key(), status, nanos);
         if (shared.accessLog.enabled()) {
             shared.accessLog.log(connection.clientIp(), request.method().name(), request.uri(),
-                    request.protocolVersion().text(), status, responseBytes, request.headers().get(HttpHeaderNames.REFERER),
+                    protocol, status, responseBytes, request.headers().get(HttpHeaderNames.REFERER),
                     request.headers().get(HttpHeaderNames.USER_AGENT), host,
                     backend == null ? null : backend.url().toString(), nanos / 1000);
         }

@@ -117,7 +117,7 @@ public final class RequestRules {
         if (hosts > 1) {
             throw new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
         }
-        if (transferEncoding && head.protocolVersion().minorVersion() == 0) {
+        if (transferEncoding && head.protocolVersion().majorVersion() == 1 && head.protocolVersion().minorVersion() == 0) {
             throw new Refusal(HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
         }
         if (dropped != null) {
@@ -185,7 +185,9 @@ public final class RequestRules {
         if (!version.protocolName().equals("HTTP") || version.majorVersion() == 0) {
             throw new Refusal(HttpResponseStatus.BAD_REQUEST, "protocol '" + printable(version.text()) + "' not understood");
         }
-        if (version.majorVersion() != 1) {
+        // An HTTP/2 stream's head carries StreamRequests' own instance; "HTTP/2.0" on an HTTP/1.1 request line is
+        // another instance, and refused like any other version.
+        if (version.majorVersion() != 1 && version != StreamRequests.HTTP_2) {
             throw new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, version.text() + " not supported");
         }
     }

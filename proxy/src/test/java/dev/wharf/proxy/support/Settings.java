@@ -55,13 +55,13 @@ public final class Settings {
     public static ProxySettings https(ProxySettings s, int port, Path certDir) {
         ListenerSettings l = s.listeners();
         return s.withListeners(new ListenerSettings(l.bind(), l.httpPort(), port, certDir, l.defaultCertificate(),
-                l.redirectHttps(), l.dns()));
+                l.redirectHttps(), l.dns(), l.h2c()));
     }
 
     public static ProxySettings redirectHttps(ProxySettings s) {
         ListenerSettings l = s.listeners();
         return s.withListeners(new ListenerSettings(l.bind(), l.httpPort(), l.httpsPort(), l.certDir(),
-                l.defaultCertificate(), true, l.dns()));
+                l.defaultCertificate(), true, l.dns(), l.h2c()));
     }
 
     /** DNS on a free port (UDP and TCP) for the zones, other names resolving to {@code ip}. */
@@ -69,7 +69,14 @@ public final class Settings {
         ListenerSettings l = s.listeners();
         DnsSettings dns = new DnsSettings(dev.wharf.testing.FreePort.find(), List.of(zones), ip);
         return s.withListeners(new ListenerSettings(l.bind(), l.httpPort(), l.httpsPort(), l.certDir(),
-                l.defaultCertificate(), l.redirectHttps(), dns));
+                l.defaultCertificate(), l.redirectHttps(), dns, l.h2c()));
+    }
+
+    /** HTTP/2 with prior knowledge on the plain port too ({@code --h2c}). */
+    public static ProxySettings h2c(ProxySettings s) {
+        ListenerSettings l = s.listeners();
+        return s.withListeners(new ListenerSettings(l.bind(), l.httpPort(), l.httpsPort(), l.certDir(),
+                l.defaultCertificate(), l.redirectHttps(), l.dns(), true));
     }
 
     public static ProxySettings tlsEngine(ProxySettings s, TlsEngine.Choice engine) {

@@ -50,7 +50,7 @@ public final class TestProxy implements AutoCloseable {
 
     public static ProxySettings defaults(String redisUrlWithPrefix) {
         return new ProxySettings(
-                new ListenerSettings(List.of("127.0.0.1"), 0, 0, null, null, false, DnsSettings.OFF),
+                new ListenerSettings(List.of("127.0.0.1"), 0, 0, null, null, false, DnsSettings.OFF, false),
                 new StoreSettings(redisUrlWithPrefix, null, LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1)),
                 new BackendSettings(100, Duration.ofSeconds(2), Duration.ofSeconds(10), 3, Duration.ofSeconds(30), false, true),
                 new ClientSettings(Duration.ofSeconds(10), false, false, "off"),

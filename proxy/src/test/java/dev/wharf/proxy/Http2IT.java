@@ -1,0 +1,254 @@
+package dev.wharf.proxy;
+
+import dev.wharf.proxy.support.RawHttp2;
+import dev.wharf.proxy.support.RawHttp2.Frame;
+import dev.wharf.proxy.support.Settings;
+import dev.wharf.proxy.support.TestBackend;
+import dev.wharf.proxy.support.TestProxy;
+import dev.wharf.proxy.support.TlsClient;
+import dev.wharf.testing.FreePort;
+import dev.wharf.testing.Integration;
+import dev.wharf.testing.TestRedis;
+import io.netty.util.internal.PlatformDependent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.wharf.proxy.support.RawHttp2.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * HTTP/2 to clients with real clients (the JDK's HttpClient, curl, nghttp) over TLS (ALPN h2) and h2c with
+ * prior knowledge, and hand-written frames for the abuse a real client never sends.
+ */
+class Http2IT {
+
+    private static final String HOST = "h2.example.net";
+    private static final String LOCAL = "127.0.0.1";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static TestBackend backend;
+    private static TestProxy proxy;
+
+    @BeforeAll
+    static void start() {
+        backend = TestBackend.start("h2-backend");
+        proxy = TestProxy.start(TestRedis.url(), s -> Settings.h2c(Settings.https(s, FreePort.find(), null)));
+        proxy.route(HOST, backend.url());
+        proxy.route(LOCAL, backend.url()); // the JDK client's :authority is its URI's
+    }
+
+    @AfterAll
+    static void stop() {
+        proxy.close();
+        backend.close();
+    }
+
+    private static HttpClient h2Client() throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(TlsClient.trustAll())
+                .connectTimeout(WAIT).build();
+    }
+
+    /** The proxy's self-signed default certificate does not name 127.0.0.1: the pom turns the client's name check off. */
+    private static HttpRequest.Builder overTls(String path) {
+        return HttpRequest.newBuilder(URI.create("https://" + LOCAL + ":" + proxy.httpsPort() + path)).timeout(WAIT);
+    }
+
+    @Test
+    void theJdkClientNegotiatesH2AndEachStreamIsAnOrdinaryExchange() throws Exception {
+        HttpClient client = h2Client();
+        HttpResponse<String> headers = client.send(overTls("/headers").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(headers.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(headers.statusCode()).isEqualTo(200);
+        // To the backend it is HTTP/1.1 with the usual forwarded headers and nothing of HTTP/2's
+        assertThat(headers.body()).startsWith("GET /headers HTTP/1.1\n")
+                .contains("host: " + LOCAL + ":" + proxy.httpsPort() + "\n", "x-forwarded-proto: https\n")
+                .doesNotContain("x-http2", ":authority");
+
+        // a body without a length goes to the backend chunked
+        HttpResponse<String> echoed = client.send(overTls("/echo")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        "x".repeat(100_000).getBytes(StandardCharsets.US_ASCII)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(echoed.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(echoed.body()).hasSize(100_000);
+
+        // 100 requests at once (the most streams a connection may have open) share one connection and all succeed
+        List<CompletableFuture<HttpResponse<String>>> many = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            many.add(client.sendAsync(overTls("/?n=" + i).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> response : many) {
+            assertThat(response.get(20, TimeUnit.SECONDS).body()).isEqualTo("h2-backend");
+        }
+    }
+
+    @Test
+    void curlAndNghttpSpeakH2OverTlsAndH2cWithPriorKnowledge() throws Exception {
+        assertThat(run("curl", "-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                "--resolve", HOST + ":" + proxy.httpsPort() + ":127.0.0.1", "https://" + HOST + ":" + proxy.httpsPort() + "/"))
+                .isEqualTo("2 200");
+        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                "-H", "Host: " + HOST, "http://127.0.0.1:" + proxy.port() + "/")).isEqualTo("2 200");
+        // plain HTTP/1.1 on the same port still works
+        assertThat(run("curl", "-s", "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                "-H", "Host: " + HOST, "http://127.0.0.1:" + proxy.port() + "/")).isEqualTo("1.1 200");
+        String nghttp = run("nghttp", "-nv", "-H", ":authority: " + HOST, "https://127.0.0.1:" + proxy.httpsPort() + "/");
+        assertThat(nghttp).contains("The negotiated protocol: h2", ":status: 200");
+    }
+
+    @Test
+    void withoutH2cThePlainPortSpeaksOnlyHttp11() throws Exception {
+        try (TestProxy plain = TestProxy.start(TestRedis.url())) {
+            plain.route(HOST, backend.url());
+            String answer = run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                    "-H", "Host: " + HOST, "http://127.0.0.1:" + plain.port() + "/");
+            assertThat(answer).doesNotStartWith("2 ");
+        }
+    }
+
+    @Test
+    void rapidResetEndsTheConnectionWithEnhanceYourCalm() {
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            for (int i = 0; i < 300; i++) {
+                int stream = 1 + 2 * i;
+                client.get(stream, HOST, "/", true);
+                client.rst(stream, CANCEL);
+            }
+            List<String> seen = new ArrayList<>();
+            Frame goAway = client.until(f -> {
+                seen.add(f.type() + "/" + f.stream() + (f.type() == GOAWAY || f.type() == RST_STREAM ? "/" + f.errorCode() : ""));
+                return f.type() == GOAWAY;
+            }, WAIT);
+            assertThat(goAway).isNotNull();
+            assertThat(goAway.errorCode()).as(String.join(" ", seen)).isEqualTo(ENHANCE_YOUR_CALM);
+        }
+    }
+
+    @Test
+    void aPingFloodEndsTheConnectionWithEnhanceYourCalm() {
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            for (int i = 0; i < 1000; i++) {
+                client.ping(i);
+            }
+            Frame goAway = client.until(f -> f.type() == GOAWAY, WAIT);
+            assertThat(goAway).isNotNull();
+            assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+        }
+    }
+
+    @Test
+    void theHundredAndFirstOpenStreamIsRefused() {
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            // Requests whose backend never answers keep their streams open.
+            for (int i = 0; i < 101; i++) {
+                client.get(1 + 2 * i, HOST, "/hang", true);
+            }
+            List<String> seen = new ArrayList<>();
+            Frame refused = client.until(f -> {
+                seen.add(f.type() + "/" + f.stream() + (f.type() == GOAWAY || f.type() == RST_STREAM ? "/" + f.errorCode() : ""));
+                return f.type() == RST_STREAM && f.stream() == 201;
+            }, WAIT);
+            assertThat(refused).isNotNull();
+            assertThat(refused.errorCode()).as(String.join(" ", seen)).isEqualTo(REFUSED_STREAM);
+            // the connection itself goes on: a stream that ends is answered once others end
+            for (int i = 0; i < 100; i++) {
+                client.rst(1 + 2 * i, CANCEL);
+            }
+            client.get(203, HOST, "/", true);
+            Frame answer = client.until(f -> f.type() == HEADERS && f.stream() == 203, WAIT);
+            assertThat(answer.headers().status().toString()).isEqualTo("200");
+        }
+    }
+
+    @Test
+    void aHeaderListOverTheLimitIsRefusedAndTheConnectionGoesOn() {
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            byte[] block = RawHttp2.requestBlock(HOST, "/", "x-big", 30_000);
+            client.frame(HEADERS, END_STREAM, 1, java.util.Arrays.copyOfRange(block, 0, 16_000));
+            client.frame(CONTINUATION, END_HEADERS, 1, java.util.Arrays.copyOfRange(block, 16_000, block.length));
+            Frame refusal = client.until(f -> f.stream() == 1 && (f.type() == HEADERS || f.type() == RST_STREAM)
+                    || f.type() == GOAWAY, WAIT);
+            assertThat(refusal).isNotNull();
+            if (refusal.type() == HEADERS) {
+                assertThat(refusal.headers().status().toString()).isEqualTo("431");
+            } else {
+                assertThat(refusal.type()).isEqualTo(RST_STREAM);
+            }
+            client.get(3, HOST, "/", true);
+            Frame answer = client.until(f -> f.type() == HEADERS && f.stream() == 3, WAIT);
+            assertThat(answer.headers().status().toString()).isEqualTo("200");
+        }
+    }
+
+    @Test
+    void aStreamTheClientDoesNotReadStallsNoOtherStream() {
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            client.get(1, HOST, "/bytes?n=50000000", true); // its window (64 KiB) is never opened again
+            AtomicLong stalledBytes = new AtomicLong();
+            Frame first = client.until(f -> f.type() == DATA && f.stream() == 1, WAIT);
+            stalledBytes.addAndGet(first.payload().length);
+            client.windowUpdate(0, first.payload().length); // the connection's window stays open
+            client.get(3, HOST, "/", true);
+            Frame end = client.until(f -> {
+                if (f.type() == DATA) {
+                    client.windowUpdate(0, Math.max(1, f.payload().length));
+                    if (f.stream() == 1) {
+                        stalledBytes.addAndGet(f.payload().length);
+                    }
+                }
+                return f.stream() == 3 && f.endsStream();
+            }, WAIT);
+            assertThat(end).isNotNull();
+            assertThat(stalledBytes.get()).isLessThanOrEqualTo(65_535);
+        }
+    }
+
+    @Test
+    void aOneGibDownloadOverOneStreamPassesWithLittleMemory() throws Exception {
+        long gib = 1L << 30;
+        AtomicLong peak = new AtomicLong();
+        Thread watcher = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(PlatformDependent.usedDirectMemory(), Math::max);
+                try {
+                    Thread.sleep(20); // sampling, not waiting for a condition
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watcher.start();
+        String result = run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{size_download}",
+                "-H", "Host: " + HOST, "http://127.0.0.1:" + proxy.port() + "/bytes?n=" + gib);
+        watcher.interrupt();
+        assertThat(result).isEqualTo("2 " + gib);
+        assertThat(peak.get()).as("direct memory in use at the peak").isLessThan(64L << 20);
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process process;
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw Integration.unavailable(command[0] + " (" + e.getMessage() + ")");
+        }
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");
+        }
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    }
+}
