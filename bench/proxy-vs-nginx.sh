@@ -3,8 +3,11 @@
 # Prints req/s, p50 and p99 for each round and proxy, Wharf's bytes allocated per request, and the medians'
 # ratios (target: Wharf >= 1.1x nginx's req/s, p99 <= nginx's).
 # Needs: wrk, nginx-light, haproxy, redis-server (Debian packages); builds the proxy jar if missing.
-# Usage: bench/proxy-vs-nginx.sh [seconds=10] [connections=64] [workers=2] [http|https] [keepalive|close]
+# Usage: bench/proxy-vs-nginx.sh [seconds=10] [connections=64] [workers=2] [http|https|h2] [keepalive|close]
 # ("close": every request on a new connection, so with https every request is a full TLS handshake.)
+# h2: HTTP/2 over TLS (ALPN) driven by h2load (nghttp2-client) with `connections` streams spread over 8
+# connections (64 = 8 x 8); nginx listens with `http2`, HAProxy with `alpn h2,http/1.1`; p50/p99 come from
+# h2load's per-request log.
 # (WHARF_BENCH_OPTIONS puts route options on Wharf's route: see below.)
 # With https, both proxies terminate TLS with the same certificate (made here with openssl); the backend stays
 # plain HTTP.
@@ -17,7 +20,8 @@ scheme=${4:-http}
 mode=${5:-keepalive}
 connection_header=()
 [ "$mode" = close ] && connection_header=(-H 'Connection: close')
-for tool in wrk nginx haproxy redis-server; do
+tools="wrk nginx haproxy redis-server"; [ "$scheme" = h2 ] && tools="$tools h2load"
+for tool in $tools; do
   command -v $tool >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light haproxy redis-server)"; exit 1; }
 done
 [ -f proxy/target/wharf-proxy.jar ] || ./mvnw -q -pl proxy -am package -DskipTests
@@ -33,7 +37,8 @@ backend_port=$(free_port); nginx_port=$(free_port); wharf_port=$(free_port); red
 haproxy_port=$(free_port); admin_port=$(free_port)
 chmod 755 "$work"
 tls_listen=""; tls_conf=""
-if [ "$scheme" = https ]; then
+tls=false; { [ "$scheme" = https ] || [ "$scheme" = h2 ]; } && tls=true
+if $tls; then
   mkdir -p "$work/certs"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench.localhost -addext subjectAltName=DNS:bench.localhost \
     -keyout "$work/certs/bench.localhost.key" -out "$work/certs/bench.localhost.crt" 2>/dev/null
@@ -41,7 +46,7 @@ if [ "$scheme" = https ]; then
   cp "$work/certs/bench.localhost.crt" "$work/certs/default.crt"; cp "$work/certs/bench.localhost.key" "$work/certs/default.key"
   chmod -R 755 "$work/certs"
   cat "$work/certs/bench.localhost.crt" "$work/certs/bench.localhost.key" > "$work/bench.pem"
-  tls_listen=" ssl"
+  tls_listen=" ssl"; [ "$scheme" = h2 ] && tls_listen=" ssl http2"
   tls_conf="ssl_certificate $work/certs/bench.localhost.crt; ssl_certificate_key $work/certs/bench.localhost.key; ssl_protocols TLSv1.2 TLSv1.3;"
 fi
 mkdir -p "$work/www" && printf 'hello from the backend\n' > "$work/www/index.html"
@@ -67,7 +72,8 @@ nginx_conf reference "server { listen 127.0.0.1:$nginx_port$tls_listen; $tls_con
   location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\";
                proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; } }"
 
-haproxy_bind="127.0.0.1:$haproxy_port"; [ "$scheme" = https ] && haproxy_bind="$haproxy_bind ssl crt $work/bench.pem"
+haproxy_bind="127.0.0.1:$haproxy_port"; $tls && haproxy_bind="$haproxy_bind ssl crt $work/bench.pem"
+[ "$scheme" = h2 ] && haproxy_bind="$haproxy_bind alpn h2,http/1.1"
 cat > "$work/haproxy.cfg" <<CONF
 global
   nbthread $workers
@@ -101,11 +107,11 @@ fi
 # The JVM options the Docker image uses; override with WHARF_JAVA_OPTS (and the jar with WHARF_JAR).
 java ${WHARF_JAVA_OPTS:--XX:+UseParallelGC -XX:MetaspaceSize=64m} -jar "${WHARF_JAR:-proxy/target/wharf-proxy.jar}" --redis-url "redis://127.0.0.1:$redis_port" --bind 127.0.0.1 \
   --admin-port "$admin_port" --access-log off --workers "${WHARF_WORKERS:-$workers}" \
-  $([ "$scheme" = https ] && echo "--http-port $(free_port) --https-port $wharf_port --cert-dir $work/certs" \
+  $($tls && echo "--http-port $(free_port) --https-port $wharf_port --cert-dir $work/certs" \
                           || echo "--http-port $wharf_port --https-port 0") >"$work/wharf.log" 2>&1 &
 pids+=($!)
 url() { # $1 = port of a proxy
-  if [ "$scheme" = https ]; then echo "https://bench.localhost:$1/"; else echo "http://127.0.0.1:$1/"; fi
+  if $tls; then echo "https://bench.localhost:$1/"; else echo "http://127.0.0.1:$1/"; fi
 }
 resolve=(--resolve "bench.localhost:$wharf_port:127.0.0.1" --resolve "bench.localhost:$nginx_port:127.0.0.1"
          --resolve "bench.localhost:$haproxy_port:127.0.0.1")
@@ -116,9 +122,26 @@ allocated() { # bytes the Wharf JVM has allocated so far (counted at each young 
   curl -s "http://127.0.0.1:$admin_port/metrics" | awk '/^jvm_gc_memory_allocated_bytes_total/ {printf "%.0f", $2}'
 }
 
+run_h2() { # $1 = port, $2 = seconds -> "req/s p50 p99 status", from h2load's log of every request
+  rm -f "$work/h2load.log"
+  h2load -t1 -c8 -m$(( connections / 8 > 0 ? connections / 8 : 1 )) -D "$2" -H ':authority: bench.localhost' \
+    --log-file "$work/h2load.log" "https://127.0.0.1:$1/" > "$work/h2load.out" 2>&1 || true
+  python3 - "$work/h2load.out" "$work/h2load.log" <<'PY'
+import re, statistics, sys
+out = open(sys.argv[1]).read()
+rps = float(re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out).group(1))
+m = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored", out)
+micros = sorted(int(line.split()[2]) for line in open(sys.argv[2]) if line.strip())
+def q(p): return micros[min(len(micros) - 1, int(p * len(micros)))] / 1000
+status = "ok" if m and m.group(3) == "0" and m.group(4) == "0" and int(m.group(2)) > 0 else "errors"
+print("%.0f %.2f %.2f %s" % (rps, q(0.50), q(0.99), status))
+PY
+}
+
 run() { # $1 = port, $2 = seconds -> "req/s p50 p99" (latencies in ms)
+  if [ "$scheme" = h2 ] && [ "$1" != "$backend_port" ]; then run_h2 "$1" "$2"; return; fi
   local target="http://127.0.0.1:$1/"
-  [ "$scheme" = https ] && [ "$1" != "$backend_port" ] && target="https://127.0.0.1:$1/"
+  $tls && [ "$1" != "$backend_port" ] && target="https://127.0.0.1:$1/"
   wrk -t1 -c"$connections" -d"$2"s --latency -H 'Host: bench.localhost' "${connection_header[@]}" "$target" | python3 -c '
 import re, sys
 text = sys.stdin.read()
@@ -160,4 +183,4 @@ for name in ("wharf", "nginx", "haproxy"):
 w, pw = med("wharf", 1), med("wharf", 3)
 for ref in ("nginx", "haproxy"):
     print("Wharf/%s: req/s ratio %.2f, p99 ratio %.2f" % (ref, w / med(ref, 1), pw / med(ref, 3)))
-print("targets against nginx: http req/s ratio >= 1.10 and p99 ratio <= 1.00; https (both modes) req/s ratio >= 1.00 and p99 ratio <= 1.20")'
+print("targets against nginx: http req/s ratio >= 1.10 and p99 ratio <= 1.00; https (both modes) req/s ratio >= 1.00 and p99 ratio <= 1.20; h2 req/s ratio >= 1.00 and p99 ratio <= 1.00")'

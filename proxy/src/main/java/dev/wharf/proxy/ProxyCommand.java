@@ -41,7 +41,7 @@ import java.util.concurrent.CountDownLatch;
  * Over 250 lines because each of its 30 options is a declared field with its help text.
  */
 @Command(name = "wharf-proxy", mixinStandardHelpOptions = true, version = "wharf-proxy 0.1.0", sortOptions = false,
-        description = "Reverse proxy for the routes in Redis (Hipache's format): HTTP/1.1, keep-alive, WebSocket.")
+        description = "Reverse proxy for the routes in Redis (Hipache's format): HTTP/1.1 and HTTP/2, keep-alive, WebSocket.")
 public final class ProxyCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyCommand.class);

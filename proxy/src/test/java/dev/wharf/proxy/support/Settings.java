@@ -35,6 +35,12 @@ public final class Settings {
         return s.withClients(new ClientSettings(c.timeout(), true, c.underscoresInHeaders(), c.accessLog()));
     }
 
+    /** The access log to a file ({@code stdout}, {@code off} or a path). */
+    public static ProxySettings accessLog(ProxySettings s, String target) {
+        ClientSettings c = s.clients();
+        return s.withClients(new ClientSettings(c.timeout(), c.trustForwarded(), c.underscoresInHeaders(), target));
+    }
+
     public static ProxySettings underscoresInHeaders(ProxySettings s) {
         ClientSettings c = s.clients();
         return s.withClients(new ClientSettings(c.timeout(), c.trustForwarded(), true, c.accessLog()));
