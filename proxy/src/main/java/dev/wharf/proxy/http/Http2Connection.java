@@ -6,7 +6,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -62,7 +65,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
 
     /** Makes {@code pipeline}, whose TLS (if any) is done, an HTTP/2 connection; the client's preface comes next. */
     static void install(ChannelPipeline pipeline, ProxyContext shared, String scheme) {
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = new ServerCodecBuilder()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(MAX_HEADER_LIST_SIZE))
@@ -82,6 +85,20 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         // The connection reads on (setting it reads at once): what it may take is bounded by the windows and
         // limits it announced, and each stream reads only as fast as its exchange forwards.
         pipeline.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * The frame codec on a connection whose streams share the client's window evenly: HTTP/2's stream priorities
+     * are deprecated (RFC 9113), and Netty's default weighted distributor allocates for every stream it tracks,
+     * a tenth of all that a stream costs.
+     */
+    private static final class ServerCodecBuilder extends Http2FrameCodecBuilder {
+        ServerCodecBuilder() {
+            DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+            connection.remote().flowController(
+                    new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+            connection(connection); // a server's, so the codec is a server's
+        }
     }
 
     /** True while a stream is open (shutdown waits for those). */
