@@ -46,7 +46,7 @@ class RequestPipelineFuzzTest {
 
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
     private static final ProxySettings DEFAULTS = TestProxy.defaults("redis://127.0.0.1:1");
-    private static final ProxyContext CONTEXT = context();
+    static final ProxyContext CONTEXT = context(); // Http2PipelineFuzzTest shares it
     private static final ProxyInitializer INITIALIZER = new ProxyInitializer(CONTEXT,
             new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
 
