@@ -106,6 +106,29 @@ class Http2IT {
         }
     }
 
+    /** With curl: the JDK 17 client fails every stream on any GOAWAY, whatever its last stream id. */
+    @Test
+    void shuttingDownSendsGoAwayAndFinishesTheStreamsUnderWay() throws Exception {
+        TestProxy closing = TestProxy.start(TestRedis.url(), s -> Settings.https(s, FreePort.find(), null));
+        closing.route(HOST, backend.url());
+        long before = backend.requests();
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run("curl", "-sk", "--http2", "-w", " %{http_version} %{http_code}",
+                        "--resolve", HOST + ":" + closing.httpsPort() + ":127.0.0.1",
+                        "https://" + HOST + ":" + closing.httpsPort() + "/slow?ms=1000");
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Wait.until("the request to reach the backend", WAIT, () -> backend.requests() > before);
+
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).isEqualTo("slow h2-backend 2 200");
+        // the connection closed when its stream was done, not when the 5 s shutdown grace ran out
+        closed.get(4, TimeUnit.SECONDS);
+    }
+
     @Test
     void curlAndNghttpSpeakH2OverTlsAndH2cWithPriorKnowledge() throws Exception {
         assertThat(run("curl", "-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.util.ReferenceCountUtil;
@@ -45,6 +46,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final String scheme;
     /** An HTTP/2 stream's channel: one exchange, then the stream ends (Netty closes the channel). */
     private final boolean stream;
+    /** A stream's request arrived whole (its last content was read). */
+    private boolean requestEnded;
     private final ArrayDeque<Object> inbox = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Deadline readTimer;
@@ -79,10 +82,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         };
     }
 
-    /** True while an exchange, a relay or an HTTP/2 stream is under way on {@code client} (shutdown waits for those). */
+    /**
+     * True while an exchange or a relay is under way on {@code client}: shutdown waits for those. An HTTP/2
+     * connection is never busy in this sense: closing it is graceful (GOAWAY, then its open streams finish).
+     */
     public static boolean busy(Channel client) {
         ClientConnection connection = client.pipeline().get(ClientConnection.class);
-        return connection == null ? client.pipeline().get(Relay.class) != null || Http2Connection.busy(client)
+        return connection == null ? client.pipeline().get(Relay.class) != null
                 : connection.exchange != null || !connection.inbox.isEmpty();
     }
 
@@ -114,6 +120,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         readTimer.disarm();
+        if (msg instanceof LastHttpContent) {
+            requestEnded = true;
+        }
         if (switching) {
             inbox.add(msg);
         } else if (closed) {
@@ -124,8 +133,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Asks for more input, timed by the client timeout; but a stream's head has arrived with the stream, so a
+     * stream's channel is timed only while its exchange waits for body (a timer per stream costs a scheduled task).
+     */
     private void read() {
-        readTimer.arm(shared.clients.timeout().toNanos());
+        if (!stream || exchange != null) {
+            readTimer.arm(shared.clients.timeout().toNanos());
+        }
         ctx.read();
     }
 
@@ -166,7 +181,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         exchange = null;
         responseTimer.disarm();
         if (stream) {
-            drain(); // what is left of the request body is read and dropped; the stream ends with the response
+            if (!requestEnded) {
+                close(); // the response is out and the body still coming: RST_STREAM, as HTTP/1.1 would close
+            } // else both ends are done, and Netty closes the stream's channel
         } else if (!keepAlive || shared.draining()) {
             closeWhenFlushed();
         } else {

@@ -101,12 +101,6 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** True while a stream is open (shutdown waits for those). */
-    static boolean busy(Channel client) {
-        Http2FrameCodec codec = client.pipeline().get(Http2FrameCodec.class);
-        return codec != null && codec.connection().numActiveStreams() > 0;
-    }
-
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         armIdle();
