@@ -34,7 +34,10 @@ import java.util.Collection;
  * the inbox for the exchange before it to finish.
  *
  * <p>After a protocol switch (a 101 to an {@code Upgrade}), this handler and the HTTP codec leave the pipeline
- * to a {@link Relay}. Slightly over 250 lines: the accessors the exchange reads make up the difference.
+ * to a {@link Relay}. On an HTTP/2 stream's channel ({@link Http2Connection}) the same class serves the one
+ * exchange of the stream: no keep-alive, no next request, and the stream (not the connection) is what closes.
+ * Over 250 lines: the accessors the exchange reads, and the stream mode, which is a few conditions in the same
+ * lifecycle rather than a second class repeating it.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter {
 
