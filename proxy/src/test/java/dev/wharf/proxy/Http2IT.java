@@ -106,6 +106,35 @@ class Http2IT {
         }
     }
 
+    @Test
+    void retriesDeadMarksRouteOptionsAndTrailersAreAnHttp11RequestsOnAStream() throws Exception {
+        String h2c = "http://127.0.0.1:" + proxy.port() + "/";
+        // a backend that refuses connections: the stream is retried on the next one, and the first is marked dead
+        String retry = "retry.h2.example.net";
+        proxy.route(retry, "http://127.0.0.1:" + FreePort.find(), backend.url());
+        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-w", " %{http_version} %{http_code}", "-H", "Host: " + retry, h2c))
+                .isEqualTo("h2-backend 2 200");
+        assertThat(proxy.redis().smembers(proxy.key("dead:" + retry))).containsExactly("0");
+
+        // basic auth answers 401 with its realm, and lets the right user in
+        String locked = "auth.h2.example.net";
+        String hash = org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate("2y", "s3cret".toCharArray(), new byte[16], 5);
+        proxy.store().addBackend(locked, "", locked, dev.wharf.route.BackendUrl.parse(backend.url()),
+                java.util.Map.of("auth", "alice:" + hash)).toCompletableFuture().join();
+        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-D", "-", "-H", "Host: " + locked, h2c))
+                .startsWith("HTTP/2 401").contains("www-authenticate: Basic realm=\"" + locked + "\"");
+        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-u", "alice:s3cret", "-w", " %{http_code}",
+                "-H", "Host: " + locked, h2c)).isEqualTo("h2-backend 200");
+
+        // a backend's trailers end the stream as a HEADERS frame
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            client.get(1, HOST, "/trailers", true);
+            Frame end = client.until(f -> f.stream() == 1 && f.endsStream(), WAIT);
+            assertThat(end.type()).isEqualTo(HEADERS);
+            assertThat(end.headers().get("x-checksum").toString()).isEqualTo("42");
+        }
+    }
+
     /** With curl: the JDK 17 client fails every stream on any GOAWAY, whatever its last stream id. */
     @Test
     void shuttingDownSendsGoAwayAndFinishesTheStreamsUnderWay() throws Exception {
