@@ -135,7 +135,6 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         idle.arm(shared.clients.timeout().toNanos());
     }
 
-
     private void idleTimedOut(Channel channel) {
         if (codec.connection().numActiveStreams() > 0) {
             armIdle();

@@ -99,11 +99,11 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
 
     /** After the TLS handshake: what ALPN chose; no ALPN is HTTP/1.1; a CA's {@code acme-tls/1} check only closes. */
     private final class Negotiation extends ApplicationProtocolNegotiationHandler {
+        private ScheduledFuture<?> timeout;
+
         Negotiation() {
             super(ApplicationProtocolNames.HTTP_1_1);
         }
-
-        private ScheduledFuture<?> timeout;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {

@@ -8,7 +8,6 @@ import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.push.PushMessage;
 import io.lettuce.core.codec.StringCodec;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +15,6 @@ import java.net.SocketAddress;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -29,32 +27,32 @@ import java.util.concurrent.TimeUnit;
  * every cached answer refreshed, since changes made meanwhile were not reported. A Redis without tracking (5 and
  * older) is told once in the log; {@code wharf:routes} messages keep working there.
  */
-public final class KeyTracking implements AutoCloseable {
+final class KeyTracking implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyTracking.class);
-    private static final long RETRY_MILLIS = 1000;
 
     private final RedisConnection redis;
     private final RouteKeys keys;
     private final RouteChanges changes;
-    private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(
-            new DefaultThreadFactory("wharf-key-tracking", true));
+    /** {@link RouteEvents}' thread for connection retries, which it shuts down. */
+    private final ScheduledExecutorService retry;
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile boolean tracking;
     private volatile boolean closed;
 
-    KeyTracking(RedisConnection redis, RouteKeys keys, RouteChanges changes) {
+    KeyTracking(RedisConnection redis, RouteKeys keys, RouteChanges changes, ScheduledExecutorService retry) {
         this.redis = redis;
         this.keys = keys;
         this.changes = changes;
+        this.retry = retry;
     }
 
-    public void start() {
+    void start() {
         redis.connectDedicated().whenComplete((opened, error) -> {
             if (error != null) {
                 if (!closed) {
                     log.debug("key tracking: Redis unreachable ({}); retrying", error.getMessage());
-                    retry.schedule(this::start, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    retry.schedule(this::start, RouteEvents.RETRY_MILLIS, TimeUnit.MILLISECONDS);
                 }
                 return;
             }
@@ -76,7 +74,7 @@ public final class KeyTracking implements AutoCloseable {
     }
 
     /** True while Redis reports changed keys on this connection. */
-    public boolean tracking() {
+    boolean tracking() {
         return tracking && connection != null && connection.isOpen();
     }
 
@@ -130,7 +128,6 @@ public final class KeyTracking implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        retry.shutdownNow();
         StatefulRedisConnection<String, String> open = connection;
         if (open != null) {
             open.close();

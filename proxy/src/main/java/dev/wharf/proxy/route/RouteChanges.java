@@ -1,5 +1,8 @@
 package dev.wharf.proxy.route;
 
+import dev.wharf.route.BackendUrl;
+
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -41,7 +44,8 @@ final class RouteChanges {
         cache.refreshAll();
     }
 
-    DeadBackends dead() {
-        return dead;
+    /** A probe found a marked backend answering: what this proxy believed about it goes too. */
+    void alive(BackendUrl backend) {
+        dead.forget(List.of(backend));
     }
 }

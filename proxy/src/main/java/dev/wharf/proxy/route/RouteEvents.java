@@ -11,7 +11,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 public final class RouteEvents implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RouteEvents.class);
-    private static final long RETRY_MILLIS = 1000;
+    static final long RETRY_MILLIS = 1000;
 
     private final RedisConnection redis;
     private final RouteKeys keys;
@@ -57,7 +56,7 @@ public final class RouteEvents implements AutoCloseable {
         this.redis = redis;
         this.keys = new RouteKeys(redis.target().prefix());
         this.changes = new RouteChanges(cache, dead, routeChanged, certificateChanged);
-        this.tracking = new KeyTracking(redis, keys, changes);
+        this.tracking = new KeyTracking(redis, keys, changes, retry);
         this.metrics = metrics;
     }
 
@@ -103,11 +102,10 @@ public final class RouteEvents implements AutoCloseable {
                 changes.requestHost(MarkedBackend.requestHostOf(message));
                 probe.marked(message);
             } else if (channel.equals(keys.aliveChannel())) {
-                // A probe found a marked backend answering: what this proxy believed about it goes too.
                 MarkedBackend alive = MarkedBackend.parse(message, 2);
                 if (alive != null) {
                     try {
-                        changes.dead().forget(List.of(BackendUrl.parse(alive.url())));
+                        changes.alive(BackendUrl.parse(alive.url()));
                     } catch (InvalidRouteException ignored) {
                         // not a backend URL: nothing to forget
                     }
