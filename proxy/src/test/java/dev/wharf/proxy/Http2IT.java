@@ -190,13 +190,9 @@ class Http2IT {
                 client.get(stream, HOST, "/", true);
                 client.rst(stream, CANCEL);
             }
-            List<String> seen = new ArrayList<>();
-            Frame goAway = client.until(f -> {
-                seen.add(f.type() + "/" + f.stream() + (f.type() == GOAWAY || f.type() == RST_STREAM ? "/" + f.errorCode() : ""));
-                return f.type() == GOAWAY;
-            }, WAIT);
-            assertThat(goAway).isNotNull();
-            assertThat(goAway.errorCode()).as(String.join(" ", seen)).isEqualTo(ENHANCE_YOUR_CALM);
+            Frame goAway = client.until(f -> f.type() == GOAWAY, WAIT);
+            assertThat(goAway).as(client.trace()).isNotNull();
+            assertThat(goAway.errorCode()).as(client.trace()).isEqualTo(ENHANCE_YOUR_CALM);
         }
     }
 
@@ -207,8 +203,8 @@ class Http2IT {
                 client.ping(i);
             }
             Frame goAway = client.until(f -> f.type() == GOAWAY, WAIT);
-            assertThat(goAway).isNotNull();
-            assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+            assertThat(goAway).as(client.trace()).isNotNull();
+            assertThat(goAway.errorCode()).as(client.trace()).isEqualTo(ENHANCE_YOUR_CALM);
         }
     }
 
@@ -219,13 +215,9 @@ class Http2IT {
             for (int i = 0; i < 101; i++) {
                 client.get(1 + 2 * i, HOST, "/hang", true);
             }
-            List<String> seen = new ArrayList<>();
-            Frame refused = client.until(f -> {
-                seen.add(f.type() + "/" + f.stream() + (f.type() == GOAWAY || f.type() == RST_STREAM ? "/" + f.errorCode() : ""));
-                return f.type() == RST_STREAM && f.stream() == 201;
-            }, WAIT);
-            assertThat(refused).isNotNull();
-            assertThat(refused.errorCode()).as(String.join(" ", seen)).isEqualTo(REFUSED_STREAM);
+            Frame refused = client.until(f -> f.type() == RST_STREAM && f.stream() == 201, WAIT);
+            assertThat(refused).as(client.trace()).isNotNull();
+            assertThat(refused.errorCode()).as(client.trace()).isEqualTo(REFUSED_STREAM);
             // the connection itself goes on: a stream that ends is answered once others end
             for (int i = 0; i < 100; i++) {
                 client.rst(1 + 2 * i, CANCEL);

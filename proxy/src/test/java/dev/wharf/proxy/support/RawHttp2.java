@@ -16,6 +16,8 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -42,12 +44,19 @@ public final class RawHttp2 implements AutoCloseable {
         public boolean endsStream() {
             return (type == DATA || type == HEADERS) && (flags & END_STREAM) != 0;
         }
+
+        /** {@code type/stream}, with the error code of a RST_STREAM or GOAWAY: what {@link #trace} lists. */
+        @Override
+        public String toString() {
+            return type + "/" + stream + (type == GOAWAY || type == RST_STREAM ? "/" + errorCode() : "");
+        }
     }
 
     private final Socket socket;
     private final OutputStream out;
     private final DataInputStream in;
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+    private final List<Frame> read = new ArrayList<>();
 
     private RawHttp2(int port) throws IOException {
         socket = new Socket(InetAddress.getLoopbackAddress(), port);
@@ -126,7 +135,9 @@ public final class RawHttp2 implements AutoCloseable {
                 frame(SETTINGS, ACK, 0, new byte[0]);
             }
             // Every header block is decoded, in order, or the HPACK table would drift from the server's.
-            return new Frame(type, flags, stream, payload, type == HEADERS ? decode(stream, payload) : null);
+            Frame frame = new Frame(type, flags, stream, payload, type == HEADERS ? decode(stream, payload) : null);
+            read.add(frame);
+            return frame;
         } catch (SocketTimeoutException e) {
             throw new AssertionError("no frame within " + timeout);
         } catch (IOException e) {
@@ -147,6 +158,11 @@ public final class RawHttp2 implements AutoCloseable {
                 return frame;
             }
         }
+    }
+
+    /** Every frame read so far, for an assertion's message. */
+    public String trace() {
+        return read.toString();
     }
 
     /** A HEADERS frame's block (no CONTINUATION: answers here are small). */
