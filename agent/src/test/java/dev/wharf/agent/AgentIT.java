@@ -244,9 +244,15 @@ class AgentIT {
         docker.exec(withCheck, "touch", "/www/crash");
         // Whether the agent sees it dead or already restarting depends on Docker's restart delay (from 100 ms):
         // either way, the route must name it again once it runs (and, for the second, is healthy again).
-        Wait.until("both restarted by Docker", WAIT, () -> docker.restartCount(id) > 0 && docker.restartCount(withCheck) > 0);
+        // Restarted and running again: while Docker waits to restart it, a container has no address to expect.
+        Wait.until("both restarted by Docker and running", WAIT,
+                () -> restartedAndRunning(id) && restartedAndRunning(withCheck));
         awaitFrontend(host, host, "http://" + docker.ip(id, "bridge") + ":8080");
         awaitFrontend(checked, checked, "http://" + docker.ip(withCheck, "bridge") + ":8080");
+    }
+
+    private boolean restartedAndRunning(String id) {
+        return docker.restartCount(id) > 0 && docker.running(id) && !docker.ip(id, "bridge").isEmpty();
     }
 
     @Test
