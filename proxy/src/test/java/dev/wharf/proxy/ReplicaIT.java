@@ -87,7 +87,8 @@ class ReplicaIT {
             String closed = "http://127.0.0.1:" + FreePort.find();
             proxy.route("split.example.net", closed, blue.url());
 
-            assertThat(body(proxy, "split.example.net")).isEqualTo("blue");
+            // written on the master: served once the replica has it (a request before that is answered 404)
+            Wait.until("the route seen via the replica", WAIT, () -> body(proxy, "split.example.net").equals("blue"));
             // the dead mark of the closed backend is written on the master, which never ran a lookup
             Wait.until("the dead mark on the master", WAIT,
                     () -> proxy.redis().smembers(proxy.key("dead:split.example.net")).contains("0"));
