@@ -5,14 +5,18 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 
 /**
- * A backend as written in a {@code frontend:} list: {@code http://ip:port} or {@code https://ip:port}.
- * The scheme says how the proxy speaks to the backend (Hipache ignored it).
+ * A backend as written in a {@code frontend:} list: {@code http://ip:port}, {@code https://ip:port} or
+ * {@code h2c://ip:port}. The scheme says how the proxy speaks to the backend: HTTP/1.1, HTTP/1.1 over TLS, or
+ * HTTP/2 with prior knowledge (gRPC servers). Hipache ignored it, so a Hipache proxy reading an {@code h2c}
+ * route speaks HTTP/1.1 to it.
  */
 public record BackendUrl(String scheme, String host, int port) {
 
+    public static final String H2C = "h2c";
+
     public BackendUrl {
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new InvalidRouteException("backend scheme must be http or https, not '" + scheme + "'");
+        if (!known(scheme)) {
+            throw new InvalidRouteException("backend scheme must be http, https or h2c, not '" + scheme + "'");
         }
         if (port < 1 || port > 65535) {
             throw new InvalidRouteException("backend port must be 1 to 65535, not " + port);
@@ -35,8 +39,8 @@ public record BackendUrl(String scheme, String host, int port) {
             throw new InvalidRouteException("invalid backend URL '" + url + "': " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new InvalidRouteException("invalid backend URL '" + url + "': scheme must be http or https");
+        if (!known(scheme)) {
+            throw new InvalidRouteException("invalid backend URL '" + url + "': scheme must be http, https or h2c");
         }
         if (uri.getHost() == null) {
             throw new InvalidRouteException("invalid backend URL '" + url + "': no host");
@@ -47,6 +51,10 @@ public record BackendUrl(String scheme, String host, int port) {
         }
         int port = uri.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : uri.getPort();
         return new BackendUrl(scheme, uri.getHost().toLowerCase(Locale.ROOT), port);
+    }
+
+    private static boolean known(String scheme) {
+        return scheme.equals("http") || scheme.equals("https") || scheme.equals(H2C);
     }
 
     /** The canonical form stored in Redis, e.g. {@code http://172.18.0.5:80}. */

@@ -15,6 +15,8 @@ class BackendUrlTest {
             "http://172.18.0.5:8080/,     http://172.18.0.5:8080",
             "HTTP://172.18.0.5,           http://172.18.0.5:80",
             "https://10.0.0.1,            https://10.0.0.1:443",
+            "h2c://10.0.0.1:50051,        h2c://10.0.0.1:50051",
+            "H2C://10.0.0.1,              h2c://10.0.0.1:80",
             "http://www.dotcloud.com:80,  http://www.dotcloud.com:80",
             "http://Web-1:3000,           http://web-1:3000",
             "http://[::1]:8080,           http://[::1]:8080",
@@ -24,7 +26,7 @@ class BackendUrlTest {
     }
 
     @ParameterizedTest(name = "''{0}'' is rejected")
-    @ValueSource(strings = {"", "172.18.0.5:80", "ftp://172.18.0.5", "http://", "http://host:0",
+    @ValueSource(strings = {"", "172.18.0.5:80", "ftp://172.18.0.5", "h2://172.18.0.5", "http://", "http://host:0",
             "http://host:70000", "http://host/path", "http://host:80?q=1", "http://user@host", "http://ho st"})
     void rejectsWhatIsNotSchemeHostPort(String url) {
         assertThatThrownBy(() -> BackendUrl.parse(url))

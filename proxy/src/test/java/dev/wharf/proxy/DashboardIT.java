@@ -1,11 +1,11 @@
 package dev.wharf.proxy;
 
 import dev.wharf.proxy.config.AdminSettings;
+import dev.wharf.proxy.support.Browser;
 import dev.wharf.proxy.support.TestBackend;
 import dev.wharf.proxy.support.TestProxy;
 import dev.wharf.route.BackendUrl;
 import dev.wharf.testing.FreePort;
-import dev.wharf.testing.Integration;
 import dev.wharf.testing.TestRedis;
 import dev.wharf.testing.Wait;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -18,11 +18,7 @@ import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
-import java.io.File;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,30 +39,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DashboardIT {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     private static TestProxy proxy;
     private static TestBackend backend;
     private static ChromeDriver browser;
-    private static Path profile;
 
     @BeforeAll
-    static void start() throws IOException {
-        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            throw Integration.unavailable("chromium and chromium-driver (Debian packages)");
-        }
+    static void start() {
+        browser = Browser.start();
         proxy = TestProxy.start(TestRedis.url(), s -> s.withAdmin(new AdminSettings("127.0.0.1", FreePort.find())));
         backend = TestBackend.start("dash");
-        profile = Files.createTempDirectory("wharf-chromium");
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new",
-                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                "--window-size=1400,900", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
     }
 
     @AfterAll

@@ -1,5 +1,7 @@
 package dev.wharf.proxy;
 
+import dev.wharf.proxy.support.Browser;
+import dev.wharf.proxy.support.Commands;
 import dev.wharf.proxy.support.RawHttp2;
 import dev.wharf.proxy.support.RawHttp2.Frame;
 import dev.wharf.proxy.support.Settings;
@@ -14,6 +16,9 @@ import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.chrome.ChromeDriver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -112,7 +117,7 @@ class Http2IT {
         // a backend that refuses connections: the stream is retried on the next one, and the first is marked dead
         String retry = "retry.h2.example.net";
         proxy.route(retry, "http://127.0.0.1:" + FreePort.find(), backend.url());
-        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-w", " %{http_version} %{http_code}", "-H", "Host: " + retry, h2c))
+        assertThat(Commands.run("curl", "-s", "--http2-prior-knowledge", "-w", " %{http_version} %{http_code}", "-H", "Host: " + retry, h2c))
                 .isEqualTo("h2-backend 2 200");
         assertThat(proxy.redis().smembers(proxy.key("dead:" + retry))).containsExactly("0");
 
@@ -121,9 +126,9 @@ class Http2IT {
         String hash = org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate("2y", "s3cret".toCharArray(), new byte[16], 5);
         proxy.store().addBackend(locked, "", locked, dev.wharf.route.BackendUrl.parse(backend.url()),
                 java.util.Map.of("auth", "alice:" + hash)).toCompletableFuture().join();
-        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-D", "-", "-H", "Host: " + locked, h2c))
+        assertThat(Commands.run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-D", "-", "-H", "Host: " + locked, h2c))
                 .startsWith("HTTP/2 401").contains("www-authenticate: Basic realm=\"" + locked + "\"");
-        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-u", "alice:s3cret", "-w", " %{http_code}",
+        assertThat(Commands.run("curl", "-s", "--http2-prior-knowledge", "-u", "alice:s3cret", "-w", " %{http_code}",
                 "-H", "Host: " + locked, h2c)).isEqualTo("h2-backend 200");
 
         // a backend's trailers end the stream as a HEADERS frame
@@ -135,21 +140,35 @@ class Http2IT {
         }
     }
 
+    /** A real browser: chromium negotiates h2 by ALPN, and its page's subresources come over the same protocol. */
+    @Test
+    void chromiumNegotiatesH2() {
+        ChromeDriver browser = Browser.start("--ignore-certificate-errors",
+                "--host-resolver-rules=MAP " + HOST + " 127.0.0.1");
+        try {
+            browser.get("https://" + HOST + ":" + proxy.httpsPort() + "/");
+            assertThat(browser.findElement(By.tagName("body")).getText()).isEqualTo("h2-backend");
+            Object protocol = ((JavascriptExecutor) browser).executeScript(
+                    "return performance.getEntriesByType('navigation')[0].nextHopProtocol;");
+            assertThat(protocol).isEqualTo("h2");
+            Object fetched = ((JavascriptExecutor) browser).executeAsyncScript(
+                    "const done = arguments[0]; fetch('/headers').then(r => r.text()).then(done, e => done(String(e)));");
+            assertThat((String) fetched).startsWith("GET /headers HTTP/1.1").contains("x-forwarded-proto: https");
+        } finally {
+            browser.quit();
+        }
+    }
+
     /** With curl: the JDK 17 client fails every stream on any GOAWAY, whatever its last stream id. */
     @Test
     void shuttingDownSendsGoAwayAndFinishesTheStreamsUnderWay() throws Exception {
         TestProxy closing = TestProxy.start(TestRedis.url(), s -> Settings.https(s, FreePort.find(), null));
         closing.route(HOST, backend.url());
         long before = backend.requests();
-        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> {
-            try {
-                return run("curl", "-sk", "--http2", "-w", " %{http_version} %{http_code}",
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() ->
+                Commands.run("curl", "-sk", "--http2", "-w", " %{http_version} %{http_code}",
                         "--resolve", HOST + ":" + closing.httpsPort() + ":127.0.0.1",
-                        "https://" + HOST + ":" + closing.httpsPort() + "/slow?ms=1000");
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+                        "https://" + HOST + ":" + closing.httpsPort() + "/slow?ms=1000"));
         Wait.until("the request to reach the backend", WAIT, () -> backend.requests() > before);
 
         CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
@@ -160,15 +179,15 @@ class Http2IT {
 
     @Test
     void curlAndNghttpSpeakH2OverTlsAndH2cWithPriorKnowledge() throws Exception {
-        assertThat(run("curl", "-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+        assertThat(Commands.run("curl", "-sk", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
                 "--resolve", HOST + ":" + proxy.httpsPort() + ":127.0.0.1", "https://" + HOST + ":" + proxy.httpsPort() + "/"))
                 .isEqualTo("2 200");
-        assertThat(run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+        assertThat(Commands.run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
                 "-H", "Host: " + HOST, "http://127.0.0.1:" + proxy.port() + "/")).isEqualTo("2 200");
         // plain HTTP/1.1 on the same port still works
-        assertThat(run("curl", "-s", "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+        assertThat(Commands.run("curl", "-s", "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
                 "-H", "Host: " + HOST, "http://127.0.0.1:" + proxy.port() + "/")).isEqualTo("1.1 200");
-        String nghttp = run("nghttp", "-nv", "-H", ":authority: " + HOST, "https://127.0.0.1:" + proxy.httpsPort() + "/");
+        String nghttp = Commands.run("nghttp", "-nv", "-H", ":authority: " + HOST, "https://127.0.0.1:" + proxy.httpsPort() + "/");
         assertThat(nghttp).contains("The negotiated protocol: h2", ":status: 200");
     }
 
@@ -176,7 +195,7 @@ class Http2IT {
     void withoutH2cThePlainPortSpeaksOnlyHttp11() throws Exception {
         try (TestProxy plain = TestProxy.start(TestRedis.url())) {
             plain.route(HOST, backend.url());
-            String answer = run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+            String answer = Commands.run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
                     "-H", "Host: " + HOST, "http://127.0.0.1:" + plain.port() + "/");
             assertThat(answer).doesNotStartWith("2 ");
         }
@@ -282,7 +301,7 @@ class Http2IT {
             }
         });
         watcher.start();
-        String result = run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{size_download}",
+        String result = Commands.run("curl", "-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{size_download}",
                 "-H", "Host: " + HOST, "http://127.0.0.1:" + proxy.port() + "/bytes?n=" + gib);
         watcher.interrupt();
         assertThat(result).isEqualTo("2 " + gib);
@@ -295,19 +314,5 @@ class Http2IT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process;
-        try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw Integration.unavailable(command[0] + " (" + e.getMessage() + ")");
-        }
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not finish within 60 s");
-        }
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     }
 }

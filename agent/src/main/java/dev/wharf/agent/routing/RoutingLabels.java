@@ -1,6 +1,7 @@
 package dev.wharf.agent.routing;
 
 import dev.wharf.agent.docker.ContainerSnapshot;
+import dev.wharf.route.BackendUrl;
 import dev.wharf.route.Hosts;
 import dev.wharf.route.InvalidRouteException;
 import dev.wharf.route.RouteOptions;
@@ -241,10 +242,12 @@ record RoutingLabels(List<Spec> routes, Optional<String> network) {
             return fallback;
         }
         String scheme = value.trim().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new LabelException(label, value, "must be http or https");
-        }
-        return scheme;
+        return switch (scheme) {
+            case "http", "https" -> scheme;
+            // gRPC is HTTP/2; its servers take it without TLS and without an upgrade (prior knowledge)
+            case BackendUrl.H2C, "grpc" -> BackendUrl.H2C;
+            default -> throw new LabelException(label, value, "must be http, https, h2c or grpc");
+        };
     }
 
     private static Optional<String> network(String value) {

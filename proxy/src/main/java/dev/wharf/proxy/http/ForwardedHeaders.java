@@ -55,14 +55,22 @@ final class ForwardedHeaders {
         }
     }
 
-    /** Rewrites a request for a backend; keeps {@code Upgrade} for protocol switches (WebSocket). */
+    /**
+     * Rewrites a request for a backend; keeps {@code Upgrade} for protocol switches (WebSocket), and
+     * {@code TE: trailers} when the client sent it: the proxy relays trailers, and gRPC servers refuse a call
+     * without it.
+     */
     static void forRequest(HttpHeaders headers, String clientIp, String scheme, String port, boolean trustClient,
                            boolean upgrade) {
         String upgradeTo = upgrade ? headers.get(HttpHeaderNames.UPGRADE) : null;
+        boolean trailers = acceptsTrailers(headers);
         removeHopByHop(headers);
         if (upgradeTo != null) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             headers.set(HttpHeaderNames.UPGRADE, upgradeTo);
+        }
+        if (trailers) {
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
         String forwardedFor = trustClient ? headers.get(X_FORWARDED_FOR) : null;
         headers.set(X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isBlank() ? clientIp : forwardedFor + ", " + clientIp);
@@ -81,5 +89,22 @@ final class ForwardedHeaders {
         if (!trustClient || !headers.contains(X_REAL_IP)) {
             headers.set(X_REAL_IP, clientIp);
         }
+    }
+
+    /** True when a {@code TE} header lists {@code trailers} (RFC 9110 §10.1.4), e.g. {@code TE: trailers, deflate;q=0.5}. */
+    static boolean acceptsTrailers(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.TE)) {
+            return false; // the common case, without getAll()'s list
+        }
+        for (String te : headers.getAll(HttpHeaderNames.TE)) {
+            for (String coding : te.split(",")) {
+                int parameters = coding.indexOf(';');
+                String name = (parameters < 0 ? coding : coding.substring(0, parameters)).trim();
+                if (HttpHeaderValues.TRAILERS.contentEqualsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

@@ -79,7 +79,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.config().setAutoRead(false);
                         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, false),
-                                new StreamRequests(), new ClientConnection(shared, scheme, true));
+                                new StreamAnswers(), new StreamRequests(), new ClientConnection(shared, scheme, true));
                     }
                 }));
         // The connection reads on (setting it reads at once): what it may take is bounded by the windows and

@@ -13,7 +13,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** One {@link BackendPool} per event loop, created the first time a request on that loop needs it. */
+/**
+ * One {@link BackendPool} (HTTP/1.1) and one {@link Http2Pool} (h2c backends) per event loop, created the first
+ * time a request on that loop needs it.
+ */
 public final class BackendPools implements Backends {
 
     private final Class<? extends SocketChannel> channelType;
@@ -21,6 +24,7 @@ public final class BackendPools implements Backends {
     private final Duration connectTimeout;
     private final SslContext tls;
     private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+    private final Map<EventLoop, Http2Pool> http2Pools = new ConcurrentHashMap<>();
 
     public BackendPools(Class<? extends SocketChannel> channelType, int maxSockets, Duration connectTimeout) {
         this.channelType = channelType;
@@ -36,11 +40,19 @@ public final class BackendPools implements Backends {
 
     /** Backend connections open across all loops; read without the loops' cooperation, so approximate. */
     public int openConnections() {
-        return pools.values().stream().mapToInt(BackendPool::openConnections).sum();
+        return pools.values().stream().mapToInt(BackendPool::openConnections).sum()
+                + http2Pools.values().stream().mapToInt(Http2Pool::openConnections).sum();
     }
 
     @Override
     public Future<BackendLease> acquire(EventLoop loop, BackendUrl backend) {
+        if (backend.scheme().equals(BackendUrl.H2C)) {
+            Http2Pool pool = http2Pools.get(loop);
+            if (pool == null) {
+                pool = http2Pools.computeIfAbsent(loop, l -> new Http2Pool(l, channelType, maxSockets, connectTimeout));
+            }
+            return pool.acquire(backend);
+        }
         BackendPool pool = pools.get(loop);
         if (pool == null) {
             pool = pools.computeIfAbsent(loop, l -> new BackendPool(l, channelType, tls, maxSockets, connectTimeout));

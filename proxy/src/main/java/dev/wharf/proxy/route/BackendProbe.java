@@ -93,7 +93,8 @@ public final class BackendProbe implements AutoCloseable {
     /**
      * An http backend must answer a {@code GET} — planb's {@code healthcheck:<host>} path, status and body when set,
      * else {@code /} with any status below 500 — so that one that accepts connections but hangs (marked for a
-     * timeout) stays marked. An https backend must accept a TCP connection (its certificate is its own business).
+     * timeout) stays marked. An https or h2c backend must accept a TCP connection (its certificate, or its
+     * HTTP/2, is its own business).
      */
     private boolean answers(MarkedBackend watch) {
         BackendUrl url;

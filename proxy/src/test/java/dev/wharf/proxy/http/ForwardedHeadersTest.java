@@ -3,6 +3,8 @@ package dev.wharf.proxy.http;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +44,7 @@ class ForwardedHeadersTest {
     @Test
     void removesHopByHopHeadersAndThoseConnectionNames() {
         HttpHeaders h = headers("Host", "a", "Connection", "keep-alive, X-Private", "X-Private", "1", "Keep-Alive", "5",
-                "Proxy-Connection", "keep-alive", "TE", "trailers", "Trailer", "x", "Upgrade", "h2c",
+                "Proxy-Connection", "keep-alive", "TE", "gzip", "Trailer", "x", "Upgrade", "h2c",
                 "Proxy-Authorization", "secret", "Transfer-Encoding", "chunked", "X-Kept", "yes");
         ForwardedHeaders.forRequest(h, "10.0.0.9", "http", "80", false, false);
 
@@ -61,5 +63,24 @@ class ForwardedHeadersTest {
         assertThat(h.get("upgrade")).isEqualTo("websocket");
         assertThat(h.get("x-forwarded-proto")).isEqualTo("https");
         assertThat(h.get("x-forwarded-port")).isEqualTo("443");
+    }
+
+    @ParameterizedTest(name = "TE: {0} -> {1}")
+    @CsvSource(delimiter = '|', nullValues = "none", value = {
+            "trailers                 | trailers",
+            "Trailers                 | trailers",
+            "gzip, trailers           | trailers",
+            "deflate;q=0.5, trailers  | trailers",
+            "trailers;q=1             | trailers",
+            "gzip                     | none",
+            "trailersx                | none",
+            "''                       | none",
+    })
+    void keepsTeTrailersOnlyWhenTheClientSentIt(String te, String forwarded) {
+        HttpHeaders h = headers("Host", "a", "TE", te, "Connection", "TE");
+        ForwardedHeaders.forRequest(h, "10.0.0.9", "http", "80", false, false);
+
+        assertThat(h.get("te")).isEqualTo(forwarded);
+        assertThat(h.contains("connection")).isFalse();
     }
 }

@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -30,8 +32,13 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -54,44 +61,70 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /hang} — never answers</li>
  *   <li>{@code /slow?ms=N} — answers after N ms</li>
  *   <li>{@code /ws} — WebSocket echo (text frames, prefixed with the name)</li>
+ *   <li>{@code /bare} — an empty 200 without a length (over h2c, its HEADERS end the stream)</li>
  * </ul>
+ * {@link #startH2c} serves the same paths over HTTP/2 with prior knowledge, a stream per request (no WebSocket).
  */
 public final class TestBackend implements AutoCloseable {
 
     private static final int CHUNK = 64 * 1024;
 
     private final String name;
+    private final boolean h2c;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     private final AtomicInteger connections = new AtomicInteger();
+    private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger completeBodies = new AtomicInteger();
 
-    private TestBackend(String name, int port) {
+    private TestBackend(String name, int port, boolean h2c) {
         this.name = name;
+        this.h2c = h2c;
         this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.AUTO_READ, h2c) // an h2c connection reads on; its streams do not
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
-                        ch.pipeline().addLast(new HttpServerCodec(), new Router());
+                        open.add(ch);
+                        if (h2c) {
+                            ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(),
+                                    new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                                        @Override
+                                        protected void initChannel(Http2StreamChannel stream) {
+                                            stream.config().setAutoRead(false);
+                                            stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Router());
+                                        }
+                                    }));
+                        } else {
+                            ch.pipeline().addLast(new HttpServerCodec(), new Router());
+                        }
                     }
                 })
                 .bind("127.0.0.1", port).syncUninterruptibly().channel();
     }
 
     public static TestBackend start(String name) {
-        return new TestBackend(name, 0);
+        return new TestBackend(name, 0, false);
     }
 
     /** On a given port: a backend that comes back at the address of one that went. */
     public static TestBackend start(String name, int port) {
-        return new TestBackend(name, port);
+        return new TestBackend(name, port, false);
+    }
+
+    /** The same paths over HTTP/2 with prior knowledge: its URL is {@code h2c://}. */
+    public static TestBackend startH2c(String name) {
+        return new TestBackend(name, 0, true);
+    }
+
+    public static TestBackend startH2c(String name, int port) {
+        return new TestBackend(name, port, true);
     }
 
     public String url() {
-        return "http://127.0.0.1:" + port();
+        return (h2c ? "h2c" : "http") + "://127.0.0.1:" + port();
     }
 
     public int port() {
@@ -119,6 +152,7 @@ public final class TestBackend implements AutoCloseable {
     @Override
     public void close() {
         server.close().syncUninterruptibly();
+        open.close().syncUninterruptibly(); // as a process that exits: its connections end too
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
@@ -193,6 +227,7 @@ public final class TestBackend implements AutoCloseable {
                     ctx.executor().schedule(() -> ctx.writeAndFlush(text(HttpResponseStatus.OK, "slow " + name)), ms, TimeUnit.MILLISECONDS);
                 }
                 case "/count" -> pendingReply = null;
+                case "/bare" -> pendingReply = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                 default -> pendingReply = text(HttpResponseStatus.OK, name);
             }
         }

@@ -12,6 +12,7 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -70,14 +71,19 @@ public final class TestPki {
     }
 
     public SSLContext clientContext() throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers(), new SecureRandom());
+        return context;
+    }
+
+    /** Trust in this CA alone, for clients that take trust managers rather than a context (gRPC). */
+    public TrustManager[] trustManagers() throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca);
         TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, factory.getTrustManagers(), new SecureRandom());
-        return context;
+        return factory.getTrustManagers();
     }
 
     private X509Certificate sign(org.bouncycastle.cert.X509v3CertificateBuilder builder) throws Exception {
