@@ -140,6 +140,40 @@ class Http2IT {
         }
     }
 
+    /**
+     * What an HTTP/1.1 head could not carry — CR, LF or NUL in a header value, a space or control character in the
+     * path, names HTTP/2 forbids (upper case, connection-specific) — is refused (RST_STREAM, GOAWAY or a 4xx from
+     * the proxy); none of it reaches the backend, where it could split the request it is turned into.
+     */
+    @Test
+    void whatAnHttp11HeadCannotCarryNeverReachesTheBackend() {
+        String[][] hostile = { // path, then a header's name and value
+                {"/headers", "x-evil", "a\r\nx-injected: 1"}, {"/headers", "x-evil", "a\nx-injected: 1"},
+                {"/headers", "x-evil", "a\u0000b"}, {"/headers", "X-Upper", "1"}, {"/headers", "connection", "close"},
+                {"/headers", "transfer-encoding", "chunked"}, {"/headers", "x evil", "1"},
+                {"/a b", "x-fine", "1"}, {"/a\r\nx-injected: 1", "x-fine", "1"}, {"/a\u0000", "x-fine", "1"},
+                {"/a HTTP/1.1", "x-fine", "1"}, {"", "x-fine", "1"},
+        };
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) { // the same frames with a plain header pass
+            client.frame(HEADERS, END_HEADERS | END_STREAM, 1, requestBlock(HOST, "/headers", "x-fine", "a b"));
+            Frame answer = client.until(f -> f.stream() == 1 && f.type() == HEADERS, WAIT);
+            assertThat(answer.headers().status().toString()).isEqualTo("200");
+        }
+        int before = backend.requests();
+        for (String[] request : hostile) { // a connection each: some are connection errors (GOAWAY)
+            try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+                client.frame(HEADERS, END_HEADERS | END_STREAM, 1, requestBlock(HOST, request[0], request[1], request[2]));
+                Frame answer = client.until(f -> f.type() == RST_STREAM || f.type() == GOAWAY
+                        || (f.stream() == 1 && f.type() == HEADERS), WAIT);
+                String what = String.join(" | ", request) + " (" + client.trace() + ")";
+                if (answer.type() == HEADERS) {
+                    assertThat(answer.headers().status().toString()).as(what).startsWith("4");
+                }
+            }
+        }
+        assertThat(backend.requests()).isEqualTo(before);
+    }
+
     /** A real browser: chromium negotiates h2 by ALPN, and its page's subresources come over the same protocol. */
     @Test
     void chromiumNegotiatesH2() {

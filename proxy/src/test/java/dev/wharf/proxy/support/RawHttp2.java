@@ -109,6 +109,18 @@ public final class RawHttp2 implements AutoCloseable {
         return block.toByteArray();
     }
 
+    /** The header block of a GET with the extra headers given as name, value pairs, sent as literals (no check). */
+    public static byte[] requestBlock(String authority, String path, String... extraNamesAndValues) {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        block.writeBytes(requestBlock(authority, path, null, 0));
+        for (int i = 0; i < extraNamesAndValues.length; i += 2) {
+            block.write(0x00);
+            string(block, extraNamesAndValues[i]);
+            string(block, extraNamesAndValues[i + 1]);
+        }
+        return block.toByteArray();
+    }
+
     public void rst(int stream, int errorCode) {
         frame(RST_STREAM, 0, stream, ByteBuffer.allocate(4).putInt(errorCode).array());
     }
