@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import static dev.wharf.proxy.support.RawHttp2.DATA;
 import static dev.wharf.proxy.support.RawHttp2.HEADERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -123,6 +124,34 @@ class Http2BackendIT {
         HttpResponse<String> upload = proxy.send(proxy.request(HOST, "/count")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[8 * 1024 * 1024])).build());
         assertThat(upload.body()).isEqualTo(Integer.toString(8 * 1024 * 1024));
+    }
+
+    /**
+     * One client connection (one event loop, so one backend connection): the first stream's client never opens
+     * its window again, so the proxy stops reading that stream from the backend; what the backend sent it
+     * meanwhile must not hold the backend connection's window, or every other stream to that backend stalls.
+     */
+    @Test
+    void aStreamTheClientDoesNotReadStallsNoOtherStreamToTheSameBackend() {
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            client.get(1, HOST, "/bytes?n=50000000", true);
+            Frame first = client.until(f -> f.type() == DATA && f.stream() == 1, WAIT);
+            client.windowUpdate(0, first.payload().length); // the client connection's window stays open
+            for (int stream = 3; stream <= 21; stream += 2) {
+                int id = stream;
+                client.get(id, HOST, "/bytes?n=100000", true);
+                Frame end = client.until(f -> {
+                    if (f.type() == DATA) {
+                        client.windowUpdate(0, Math.max(1, f.payload().length));
+                        if (f.stream() == id) {
+                            client.windowUpdate(id, Math.max(1, f.payload().length));
+                        }
+                    }
+                    return f.stream() == id && f.endsStream();
+                }, WAIT);
+                assertThat(end).as("stream %d (%s)", id, client.trace()).isNotNull();
+            }
+        }
     }
 
     @Test

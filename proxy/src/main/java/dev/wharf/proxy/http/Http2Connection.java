@@ -8,6 +8,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.codec.http2.Http2Error;
@@ -82,6 +84,11 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                                 new StreamAnswers(), new StreamRequests(), new ClientConnection(shared, scheme, true));
                     }
                 }));
+        // Room in the connection's window for every stream's window, as nginx does: a stream whose upload waits
+        // on a slow backend (its data unread, its window full) holds up no other stream. What a client may have
+        // buffered here stays bounded by the stream windows: 100 streams of 64 KiB.
+        pipeline.channel().writeAndFlush(new DefaultHttp2WindowUpdateFrame(
+                MAX_CONCURRENT_STREAMS * Http2CodecUtil.DEFAULT_WINDOW_SIZE));
         // The connection reads on (setting it reads at once): what it may take is bounded by the windows and
         // limits it announced, and each stream reads only as fast as its exchange forwards.
         pipeline.channel().config().setAutoRead(true);

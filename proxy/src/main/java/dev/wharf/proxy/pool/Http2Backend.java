@@ -11,6 +11,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -41,6 +43,13 @@ final class Http2Backend {
 
     /** As much as a response head from an HTTP/1.1 backend may carry. */
     private static final int MAX_HEADER_LIST_SIZE = 64 * 1024;
+    /** Streams per connection, whatever more the backend allows: as many as a client connection may have. */
+    private static final int MAX_STREAMS = 100;
+    /**
+     * The connection's receive window: room for every stream's whole window and one more, so that streams whose
+     * clients stopped reading (their data unread here, their window full) never hold up the other streams.
+     */
+    private static final int CONNECTION_WINDOW = (MAX_STREAMS + 1) * Http2CodecUtil.DEFAULT_WINDOW_SIZE;
 
     /** The backend may not open streams (server push is off in our SETTINGS); should one come, it is refused. */
     @ChannelHandler.Sharable
@@ -77,6 +86,11 @@ final class Http2Backend {
             }
         }).connect(backend.host(), backend.port());
         Channel channel = connected.channel();
+        connected.addListener(done -> {
+            if (done.isSuccess()) { // after the preface: a connection window is widened by a WINDOW_UPDATE on stream 0
+                channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+            }
+        });
         this.loop = channel.eventLoop();
         this.streams = new Http2StreamChannelBootstrap(channel)
                 .option(ChannelOption.AUTO_READ, false)
@@ -99,7 +113,7 @@ final class Http2Backend {
             return false;
         }
         // the backend's SETTINGS_MAX_CONCURRENT_STREAMS, unlimited until its SETTINGS came
-        return leased < codec.connection().local().maxActiveStreams();
+        return leased < Math.min(MAX_STREAMS, codec.connection().local().maxActiveStreams());
     }
 
     /** True when no exchange has used the connection for {@code nanos}. */
