@@ -238,11 +238,13 @@ class Http2IT {
     @Test
     void rapidResetEndsTheConnectionWithEnhanceYourCalm() {
         try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
-            for (int i = 0; i < 300; i++) {
-                int stream = 1 + 2 * i;
-                client.get(stream, HOST, "/", true);
-                client.rst(stream, CANCEL);
-            }
+            client.batch(() -> {
+                for (int i = 0; i < 300; i++) {
+                    int stream = 1 + 2 * i;
+                    client.get(stream, HOST, "/", true);
+                    client.rst(stream, CANCEL);
+                }
+            });
             Frame goAway = client.until(f -> f.type() == GOAWAY, WAIT);
             assertThat(goAway).as(client.trace()).isNotNull();
             assertThat(goAway.errorCode()).as(client.trace()).isEqualTo(ENHANCE_YOUR_CALM);
@@ -252,9 +254,11 @@ class Http2IT {
     @Test
     void aPingFloodEndsTheConnectionWithEnhanceYourCalm() {
         try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
-            for (int i = 0; i < 1000; i++) {
-                client.ping(i);
-            }
+            client.batch(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    client.ping(i);
+                }
+            });
             Frame goAway = client.until(f -> f.type() == GOAWAY, WAIT);
             assertThat(goAway).as(client.trace()).isNotNull();
             assertThat(goAway.errorCode()).as(client.trace()).isEqualTo(ENHANCE_YOUR_CALM);

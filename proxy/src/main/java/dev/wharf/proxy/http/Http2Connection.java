@@ -21,14 +21,13 @@ import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/2 client connection: Netty's frame codec with Wharf's limits, and a child channel per stream whose
- * pipeline turns frames into the messages an HTTP/1.1 codec would give ({@link StreamRequests}) for a
+ * pipeline turns frames into the messages an HTTP/1.1 codec would give ({@link StreamCodec}) for a
  * {@link ClientConnection} of its own: each stream is one {@link Exchange}, with the routing, retries, dead
  * marks, forwarded headers, limits, timeouts, metrics and access-log line of any request.
  *
@@ -80,8 +79,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.config().setAutoRead(false);
-                        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, false),
-                                new StreamAnswers(), new StreamRequests(), new ClientConnection(shared, scheme, true));
+                        stream.pipeline().addLast(new StreamCodec(), new ClientConnection(shared, scheme, true));
                     }
                 }));
         // Room in the connection's window for every stream's window, as nginx does: a stream whose upload waits

@@ -185,9 +185,9 @@ public final class RequestRules {
         if (!version.protocolName().equals("HTTP") || version.majorVersion() == 0) {
             throw new Refusal(HttpResponseStatus.BAD_REQUEST, "protocol '" + printable(version.text()) + "' not understood");
         }
-        // An HTTP/2 stream's head carries StreamRequests' own instance; "HTTP/2.0" on an HTTP/1.1 request line is
+        // An HTTP/2 stream's head carries StreamFields' own instance; "HTTP/2.0" on an HTTP/1.1 request line is
         // another instance, and refused like any other version.
-        if (version.majorVersion() != 1 && version != StreamRequests.HTTP_2) {
+        if (version.majorVersion() != 1 && version != StreamFields.HTTP_2) {
             throw new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, version.text() + " not supported");
         }
     }

@@ -58,6 +58,8 @@ public final class RawHttp2 implements AutoCloseable {
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
     private final List<Frame> read = new ArrayList<>();
 
+    private ByteArrayOutputStream batch;
+
     private RawHttp2(int port) throws IOException {
         socket = new Socket(InetAddress.getLoopbackAddress(), port);
         socket.setTcpNoDelay(true);
@@ -78,14 +80,36 @@ public final class RawHttp2 implements AutoCloseable {
     }
 
     public void frame(int type, int flags, int stream, byte[] payload) {
+        byte[] head = {(byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length,
+                (byte) type, (byte) flags, (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream};
+        if (batch != null) {
+            batch.writeBytes(head);
+            batch.writeBytes(payload);
+            return;
+        }
         try {
-            byte[] head = {(byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length,
-                    (byte) type, (byte) flags, (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream};
             out.write(head);
             out.write(payload);
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Sends the frames {@code frames} makes in one write: a flood the proxy ends with GOAWAY and a close is then
+     * all in its socket already, and the close cannot fail a write still to come (connection reset).
+     */
+    public void batch(Runnable frames) {
+        batch = new ByteArrayOutputStream();
+        try {
+            frames.run();
+            out.write(batch.toByteArray());
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            batch = null;
         }
     }
 
