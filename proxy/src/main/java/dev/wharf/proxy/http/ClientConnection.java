@@ -51,7 +51,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final boolean stream;
     /** A stream's request arrived whole (its last content was read). */
     private boolean requestEnded;
-    private final ArrayDeque<Object> inbox = new ArrayDeque<>();
+    private final ArrayDeque<Object> inbox = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
     private Deadline readTimer;
     private Deadline responseTimer;
@@ -68,10 +68,26 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         this(shared, scheme, false);
     }
 
-    ClientConnection(ProxyContext shared, String scheme, boolean stream) {
+    private ClientConnection(ProxyContext shared, String scheme, boolean stream) {
         this.shared = shared;
         this.scheme = scheme;
         this.stream = stream;
+    }
+
+    /** An HTTP/2 stream's: its addresses are its connection's, worked out once for all of its streams. */
+    static ClientConnection forStream(ProxyContext shared, String scheme, String clientIp, String localPort) {
+        ClientConnection stream = new ClientConnection(shared, scheme, true);
+        stream.clientIp = clientIp;
+        stream.localPort = localPort;
+        return stream;
+    }
+
+    static String clientIpOf(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "-";
+    }
+
+    static String localPortOf(Channel channel) {
+        return channel.localAddress() instanceof InetSocketAddress local ? Integer.toString(local.getPort()) : "0";
     }
 
     /** Goes before the HTTP codec: notes that bytes arrived. */
@@ -115,8 +131,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         readTimer = new Deadline(ctx.executor(), this::readTimedOut);
         responseTimer = new Deadline(ctx.executor(), this::responseTimedOut);
-        clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress().getHostAddress() : "-";
-        localPort = ctx.channel().localAddress() instanceof InetSocketAddress local ? Integer.toString(local.getPort()) : "0";
+        if (clientIp == null) {
+            clientIp = clientIpOf(ctx.channel());
+            localPort = localPortOf(ctx.channel());
+        }
         read();
     }
 

@@ -74,12 +74,14 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                 .validateHeaders(true)
                 .gracefulShutdownTimeoutMillis(shared.clients.timeout().toMillis())
                 .build();
+        String clientIp = ClientConnection.clientIpOf(pipeline.channel());
+        String localPort = ClientConnection.localPortOf(pipeline.channel());
         pipeline.addLast(codec, new Http2Connection(shared, codec, pipeline.channel()),
                 new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
                         stream.config().setAutoRead(false);
-                        stream.pipeline().addLast(new StreamCodec(), new ClientConnection(shared, scheme, true));
+                        stream.pipeline().addLast(new StreamCodec(), ClientConnection.forStream(shared, scheme, clientIp, localPort));
                     }
                 }));
         // Room in the connection's window for every stream's window, as nginx does: a stream whose upload waits

@@ -161,15 +161,17 @@ final class StreamCodec extends ChannelDuplexHandler {
             return;
         }
         writeHeld(ctx);
+        if (!trailers) { // the usual end: one frame, no promises to combine
+            ctx.write(new DefaultHttp2DataFrame(end.content(), true), promise);
+            return;
+        }
         PromiseCombiner frames = new PromiseCombiner(ctx.executor());
-        if (body || !trailers) {
-            frames.add(ctx.write(new DefaultHttp2DataFrame(end.content(), !trailers)));
+        if (body) {
+            frames.add(ctx.write(new DefaultHttp2DataFrame(end.content(), false)));
         } else {
             end.release();
         }
-        if (trailers) {
-            frames.add(ctx.write(new DefaultHttp2HeadersFrame(StreamFields.trailerFields(end.trailingHeaders()), true)));
-        }
+        frames.add(ctx.write(new DefaultHttp2HeadersFrame(StreamFields.trailerFields(end.trailingHeaders()), true)));
         frames.finish(promise);
     }
 

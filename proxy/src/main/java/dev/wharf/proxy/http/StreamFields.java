@@ -26,6 +26,12 @@ final class StreamFields {
     private static final AsciiString[] CONNECTION_SPECIFIC = {HttpHeaderNames.CONNECTION,
             AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"), HttpHeaderNames.TRANSFER_ENCODING,
             HttpHeaderNames.UPGRADE, HttpHeaderNames.TE, HttpHeaderNames.HOST};
+    /** Names most answers carry, already lower case: found here rather than copied and lowered for each answer. */
+    private static final AsciiString[] COMMON = {HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_LENGTH,
+            HttpHeaderNames.DATE, HttpHeaderNames.SERVER, HttpHeaderNames.LAST_MODIFIED, HttpHeaderNames.ETAG,
+            HttpHeaderNames.ACCEPT_RANGES, HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.VARY,
+            HttpHeaderNames.CONTENT_ENCODING, HttpHeaderNames.EXPIRES, HttpHeaderNames.LOCATION,
+            HttpHeaderNames.SET_COOKIE};
 
     private StreamFields() {
     }
@@ -102,11 +108,20 @@ final class StreamFields {
         var fields = from.iteratorCharSequence();
         while (fields.hasNext()) {
             Map.Entry<CharSequence, CharSequence> field = fields.next();
-            AsciiString name = AsciiString.of(field.getKey()).toLowerCase();
+            AsciiString name = lowerCase(field.getKey());
             if (!connectionSpecific(name)) {
                 to.add(name, field.getValue());
             }
         }
+    }
+
+    static AsciiString lowerCase(CharSequence name) {
+        for (AsciiString common : COMMON) {
+            if (common.length() == name.length() && common.contentEqualsIgnoreCase(name)) {
+                return common;
+            }
+        }
+        return AsciiString.of(name).toLowerCase();
     }
 
     private static boolean connectionSpecific(AsciiString name) {

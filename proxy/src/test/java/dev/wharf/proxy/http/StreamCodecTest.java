@@ -23,6 +23,8 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
 
@@ -150,7 +152,7 @@ class StreamCodecTest {
         EmbeddedChannel channel = new EmbeddedChannel(new StreamCodec());
         HttpResponse head = grpcError();
         head.headers().set("Connection", "keep-alive").set("Keep-Alive", "timeout=5").set("Transfer-Encoding", "chunked")
-                .set("X-Upper", "kept");
+                .set("X-Upper", "kept").set("Cache-Control", "no-store");
         channel.write(head);
         channel.write(new DefaultHttpContent(Unpooled.copiedBuffer("x", StandardCharsets.US_ASCII)));
         LastHttpContent trailers = new DefaultLastHttpContent();
@@ -160,7 +162,7 @@ class StreamCodecTest {
         Http2HeadersFrame first = channel.readOutbound();
         assertThat(first.isEndStream()).isFalse();
         assertThat(first.headers().names()).extracting(CharSequence::toString)
-                .containsExactlyInAnyOrder(":status", "content-type", "grpc-status", "x-upper");
+                .containsExactlyInAnyOrder(":status", "content-type", "grpc-status", "x-upper", "cache-control");
         Http2DataFrame body = channel.readOutbound();
         assertThat(body.isEndStream()).isFalse();
         body.release();
@@ -168,6 +170,13 @@ class StreamCodecTest {
         assertThat(end.isEndStream()).isTrue();
         assertThat(end.headers().get("grpc-status").toString()).isEqualTo("0");
         assertThat(end.headers().status()).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"Content-Type, content-type", "ETAG, etag", "date, date", "X-Upper, x-upper", "Content-Typ, content-typ",
+            "Set-Cookie2, set-cookie2"})
+    void fieldNamesAreLowerCase(String name, String sent) {
+        assertThat(StreamFields.lowerCase(name).toString()).isEqualTo(sent);
     }
 
     @Test
