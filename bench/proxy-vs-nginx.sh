@@ -9,6 +9,10 @@
 # connections (64 = 8 x 8); nginx listens with `http2`, HAProxy with `alpn h2,http/1.1`; p50/p99 come from
 # h2load's per-request log.
 # (WHARF_BENCH_OPTIONS puts route options on Wharf's route: see below.)
+# Each proxy is first warmed up alone by BENCH_WARMUP_RUNS runs (default 4) of half the round length (at least
+# 3 s), each on new connections: the JIT recompiles what it compiled during one long run once connections open
+# and close (10 s runs back to back over h2: 24k, 28k, 41k, 44k req/s; after one 30 s run, 3 s runs: 25k, 39k,
+# 44k, 47k), so one long warm-up left Wharf's first round its slowest. nginx and HAProxy have no JIT.
 # With https, both proxies terminate TLS with the same certificate (made here with openssl); the backend stays
 # plain HTTP.
 set -euo pipefail
@@ -18,6 +22,8 @@ connections=${2:-64}
 workers=${3:-2}
 scheme=${4:-http}
 mode=${5:-keepalive}
+warmup_runs=${BENCH_WARMUP_RUNS:-4}
+warmup_seconds=$(( seconds / 2 > 3 ? seconds / 2 : 3 ))
 connection_header=()
 [ "$mode" = close ] && connection_header=(-H 'Connection: close')
 tools="wrk nginx haproxy redis-server"; [ "$scheme" = h2 ] && tools="$tools h2load"
@@ -156,8 +162,10 @@ print("%.0f %.2f %.2f %s" % (rps, ms("50%"), ms("99%"), "errors" if errors else 
 
 read -r r a b status < <(run "$backend_port" 5)
 echo "reference, wrk straight to the backend (no proxy): $r req/s, p50 $a ms, p99 $b ms"
-echo "warming up the proxies (JIT, pools, TLS): $seconds s each"
-run "$wharf_port" "$seconds" >/dev/null; run "$nginx_port" "$seconds" >/dev/null; run "$haproxy_port" "$seconds" >/dev/null
+echo "warming up the proxies (JIT, pools, TLS): $warmup_runs runs of $warmup_seconds s each"
+for port in "$wharf_port" "$nginx_port" "$haproxy_port"; do
+  for _ in $(seq 1 "$warmup_runs"); do run "$port" "$warmup_seconds" >/dev/null; done
+done
 printf '\n%-8s %10s %9s %9s %12s\n' proxy 'req/s' 'p50 ms' 'p99 ms' 'bytes/req'
 results=()
 orders=("nginx haproxy wharf" "wharf nginx haproxy" "haproxy wharf nginx")   # each goes first once
