@@ -42,6 +42,10 @@ class DockerEngineIT {
         String paused = docker.backend("paused").start();
         docker.pause(paused);
         List<String> ours = List.of(plain, published, twoNetworks, checked, paused);
+        // Its first check (300 ms after start, no ready file yet) moves it from starting to unhealthy, where it stays
+        // until the file exists: a change between the two resyncs below if it came between them.
+        Wait.until("first health check run", WAIT,
+                () -> engine.inspect(checked).orElseThrow().health() == ContainerSnapshot.Health.UNHEALTHY);
 
         Map<String, Optional<ContainerSnapshot>> first = engine.inspectAll(running(ours));
         assertThat(first.get(paused).orElseThrow().paused()).isTrue();
