@@ -2,18 +2,18 @@ package dev.wharf.proxy.http;
 
 import dev.wharf.proxy.pool.BackendLease;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.util.ReferenceCountUtil;
 
 import org.slf4j.Logger;
@@ -34,12 +34,9 @@ import java.util.Collection;
  * the inbox for the exchange before it to finish.
  *
  * <p>After a protocol switch (a 101 to an {@code Upgrade}), this handler and the HTTP codec leave the pipeline
- * to a {@link Relay}. On an HTTP/2 stream's channel ({@link Http2Connection}) the same class serves the one
- * exchange of the stream: no keep-alive, no next request, and the stream (not the connection) is what closes.
- * Over 250 lines: the accessors the exchange reads, and the stream mode, which is a few conditions in the same
- * lifecycle rather than a second class repeating it.
+ * to a {@link Relay}. Over 250 lines: the accessors of {@link ClientSide} that the exchange reads.
  */
-public final class ClientConnection extends ChannelInboundHandlerAdapter {
+public final class ClientConnection extends ChannelInboundHandlerAdapter implements ClientSide {
 
     static final String BYTE_WATCHER = "byte-watcher";
 
@@ -47,10 +44,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     private final ProxyContext shared;
     private final String scheme;
-    /** An HTTP/2 stream's channel: one exchange, then the stream ends (Netty closes the channel). */
-    private final boolean stream;
-    /** A stream's request arrived whole (its last content was read). */
-    private boolean requestEnded;
     private final ArrayDeque<Object> inbox = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
     private Deadline readTimer;
@@ -65,21 +58,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean switching;
 
     public ClientConnection(ProxyContext shared, String scheme) {
-        this(shared, scheme, false);
-    }
-
-    private ClientConnection(ProxyContext shared, String scheme, boolean stream) {
         this.shared = shared;
         this.scheme = scheme;
-        this.stream = stream;
-    }
-
-    /** An HTTP/2 stream's: its addresses are its connection's, worked out once for all of its streams. */
-    static ClientConnection forStream(ProxyContext shared, String scheme, String clientIp, String localPort) {
-        ClientConnection stream = new ClientConnection(shared, scheme, true);
-        stream.clientIp = clientIp;
-        stream.localPort = localPort;
-        return stream;
     }
 
     static String clientIpOf(Channel channel) {
@@ -111,7 +91,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
                 : connection.exchange != null || !connection.inbox.isEmpty();
     }
 
-    /** Added once the protocol is known (after ALPN, or to a stream's channel): the channel may be active already. */
+    /** Added once the protocol is known (after ALPN or the h2c check): the channel may be active already. */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         if (ctx.channel().isActive()) {
@@ -131,19 +111,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         readTimer = new Deadline(ctx.executor(), this::readTimedOut);
         responseTimer = new Deadline(ctx.executor(), this::responseTimedOut);
-        if (clientIp == null) {
-            clientIp = clientIpOf(ctx.channel());
-            localPort = localPortOf(ctx.channel());
-        }
+        clientIp = clientIpOf(ctx.channel());
+        localPort = localPortOf(ctx.channel());
         read();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         readTimer.disarm();
-        if (msg instanceof LastHttpContent) {
-            requestEnded = true;
-        }
         if (switching) {
             inbox.add(msg);
         } else if (closed) {
@@ -154,19 +129,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * Asks for more input, timed by the client timeout; but a stream's head has arrived with the stream, so a
-     * stream's channel is timed only while its exchange waits for body (a timer per stream costs a scheduled task).
-     */
+    /** Asks for more input, timed by the client timeout. */
     private void read() {
-        if (!stream || exchange != null) {
-            readTimer.arm(shared.clients.timeout().toNanos());
-        }
+        readTimer.arm(shared.clients.timeout().toNanos());
         ctx.read();
     }
 
     /** Hands the inbox to the exchanges; asks for more input only when it can be taken. */
-    void drain() {
+    @Override
+    public void drain() {
         while (!closed && !inbox.isEmpty()) {
             if (exchange == null) {
                 Object msg = inbox.poll();
@@ -195,35 +166,33 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** The exchange is over: the next one may start, or the connection closes once what was written is out. */
-    void exchangeDone(Exchange done, boolean keepAlive) {
+    @Override
+    public void exchangeDone(Exchange done, boolean keepAlive) {
         if (exchange != done) {
             return;
         }
         exchange = null;
         responseTimer.disarm();
-        if (stream) {
-            if (!requestEnded) {
-                close(); // the response is out and the body still coming: RST_STREAM, as HTTP/1.1 would close
-            } // else both ends are done, and Netty closes the stream's channel
-        } else if (!keepAlive || shared.draining()) {
+        if (!keepAlive || shared.draining()) {
             closeWhenFlushed();
         } else {
             drain();
         }
     }
 
-    /** Nothing more is read or answered; the channel closes when {@code lastWrite} is done. */
-    void closeAfter(ChannelFuture lastWrite) {
+    @Override
+    public void closeAfter(ChannelFuture lastWrite) {
         closed = true;
         lastWrite.addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** Closes once everything written so far is out (the client gets all of a response cut short). */
-    void closeWhenFlushed() {
+    @Override
+    public void closeWhenFlushed() {
         closeAfter(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
     }
 
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         ctx.close();
     }
@@ -233,7 +202,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
      * The codecs leave first, so that bytes they held reach this handler's inbox and the exchange's
      * {@code held} and go out ahead of anything relayed.
      */
-    void relay(BackendLease lease, Collection<ByteBuf> held) {
+    @Override
+    public void relay(BackendLease lease, Collection<ByteBuf> held) {
         exchange = null;
         switching = true;
         readTimer.disarm();
@@ -260,41 +230,72 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
         backend.read();
     }
 
-    ChannelHandlerContext ctx() {
-        return ctx;
-    }
-
-    ProxyContext shared() {
+    @Override
+    public ProxyContext shared() {
         return shared;
     }
 
-    String scheme() {
+    @Override
+    public String scheme() {
         return scheme;
     }
 
-    String clientIp() {
+    @Override
+    public String clientIp() {
         return clientIp;
     }
 
-    /** The peer's address, or null when the channel has none (an embedded channel in tests). */
-    InetAddress clientAddress() {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress() : null;
+    @Override
+    public InetAddress clientAddress() {
+        return addressOf(ctx.channel());
     }
 
-    /** The port the client connected to, as X-Forwarded-Port carries it. */
-    String localPort() {
+    static InetAddress addressOf(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress() : null;
+    }
+
+    @Override
+    public String localPort() {
         return localPort;
     }
 
-    void armResponseTimer(long nanos) {
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public ChannelFuture write(Object msg) {
+        return ctx.write(msg);
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public ChannelFuture writeAndFlush(Object msg) {
+        return ctx.writeAndFlush(msg);
+    }
+
+    @Override
+    public void armResponseTimer(long nanos) {
         responseTimer.arm(nanos);
     }
 
-    void disarmResponseTimer() {
+    @Override
+    public void disarmResponseTimer() {
         responseTimer.disarm();
     }
 
-    void disarmReadTimer() {
+    @Override
+    public void disarmReadTimer() {
         readTimer.disarm();
     }
 
@@ -339,8 +340,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         shared.metrics.clientError();
-        if (!(cause instanceof Http2FrameStreamException)) {
-            ctx.close();
-        } // else HTTP/2's codec, which told this stream first, resets it with the error's own code
+        ctx.close();
     }
 }

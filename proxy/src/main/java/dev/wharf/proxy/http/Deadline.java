@@ -39,6 +39,22 @@ final class Deadline {
         }
     }
 
+    /**
+     * Like {@link #arm}, but never moves an armed deadline later: for one deadline standing for many (the
+     * earliest of an HTTP/2 connection's stream timers).
+     */
+    void armBy(long timeoutNanos) {
+        long at = ticker.nanoTime() + timeoutNanos;
+        if (deadlineNanos == 0 || at - deadlineNanos < 0) {
+            arm(timeoutNanos);
+        }
+    }
+
+    /** The loop's clock, which deadlines are measured on. */
+    long now() {
+        return ticker.nanoTime();
+    }
+
     void disarm() {
         deadlineNanos = 0;
     }

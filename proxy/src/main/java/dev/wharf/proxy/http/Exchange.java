@@ -10,7 +10,6 @@ import dev.wharf.route.RouteOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -53,8 +52,7 @@ final class Exchange implements BackendListener {
 
     private enum State { ROUTING, SENDING_BODY, BODY_SENT, DISCARDING, SWITCHING, DONE }
 
-    private final ClientConnection connection;
-    private final ChannelHandlerContext ctx;
+    private final ClientSide client;
     private final ProxyContext shared;
     private final HttpRequest request;
     private final long startNanos = System.nanoTime();
@@ -90,10 +88,9 @@ final class Exchange implements BackendListener {
     /** Bytes the backend sent right after its 101, held until the relay takes over. */
     private ArrayDeque<ByteBuf> beforeRelay;
 
-    Exchange(ClientConnection connection, HttpRequest request) {
-        this.connection = connection;
-        this.ctx = connection.ctx();
-        this.shared = connection.shared();
+    Exchange(ClientSide client, HttpRequest request) {
+        this.client = client;
+        this.shared = client.shared();
         this.request = request;
         this.protocol = request.protocolVersion().text(); // the client's (HTTP/2.0 for a stream), before it is rewritten
         this.keepAlive = HttpUtil.isKeepAlive(request) && !shared.draining();
@@ -122,9 +119,9 @@ final class Exchange implements BackendListener {
             respond(HttpResponseStatus.OK, null, false);
             return;
         }
-        String token = connection.scheme().equals("http") ? AcmeChallenges.token(request) : null;
+        String token = client.scheme().equals("http") ? AcmeChallenges.token(request) : null;
         if (token != null) {
-            shared.challenges.answer(token).whenCompleteAsync(this::challengeLookedUp, ctx.executor());
+            shared.challenges.answer(token).whenCompleteAsync(this::challengeLookedUp, client.eventLoop());
             return;
         }
         route();
@@ -136,15 +133,15 @@ final class Exchange implements BackendListener {
             return;
         }
         if (error == null && keyAuthorization.isPresent()) {
-            respond(Responses.text(ctx.alloc(), HttpResponseStatus.OK, keyAuthorization.get(), closeAfterLocalAnswer(false)));
+            respond(Responses.text(client.alloc(), HttpResponseStatus.OK, keyAuthorization.get(), closeAfterLocalAnswer(false)));
         } else {
             route();
         }
     }
 
     private void route() {
-        if (shared.redirectHttps && connection.scheme().equals("http")) {
-            respond(Responses.redirect(ctx.alloc(), "https://" + host + request.uri(), closeAfterLocalAnswer(false)));
+        if (shared.redirectHttps && client.scheme().equals("http")) {
+            respond(Responses.redirect(client.alloc(), "https://" + host + request.uri(), closeAfterLocalAnswer(false)));
             return;
         }
         upgrade = request.headers().contains(HttpHeaderNames.UPGRADE)
@@ -152,15 +149,15 @@ final class Exchange implements BackendListener {
         if (shared.clients.trustForwarded()) {
             forwardedFor = request.headers().get(ForwardedHeaders.X_FORWARDED_FOR);
         }
-        ForwardedHeaders.forRequest(request.headers(), connection.clientIp(), connection.scheme(),
-                connection.localPort(), shared.clients.trustForwarded(), upgrade);
+        ForwardedHeaders.forRequest(request.headers(), client.clientIp(), client.scheme(),
+                client.localPort(), shared.clients.trustForwarded(), upgrade);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         CompletableFuture<HostRoutes> lookup = shared.routes.resolve(host);
         shared.metrics.cacheLookup(lookup.isDone());
         if (lookup.isDone() && !lookup.isCompletedExceptionally()) {
             routed(lookup.join(), null);
         } else {
-            lookup.whenCompleteAsync(this::routed, ctx.executor());
+            lookup.whenCompleteAsync(this::routed, client.eventLoop());
         }
     }
 
@@ -178,8 +175,8 @@ final class Exchange implements BackendListener {
             return;
         }
         hostRoutes = resolved;
-        RouteAccess.Decision decision = RouteAccess.admit(resolved, request, host, connection.scheme(),
-                connection.clientAddress(), forwardedFor);
+        RouteAccess.Decision decision = RouteAccess.admit(resolved, request, host, client.scheme(),
+                client.clientAddress(), forwardedFor);
         route = decision.route();
         if (decision.answer() != null) {
             respond(decision.answer());
@@ -189,7 +186,7 @@ final class Exchange implements BackendListener {
             if (verdict.isDone()) {
                 authorized(verdict.join(), null);
             } else {
-                verdict.whenCompleteAsync(this::authorized, ctx.executor());
+                verdict.whenCompleteAsync(this::authorized, client.eventLoop());
             }
         } else {
             forward();
@@ -251,7 +248,7 @@ final class Exchange implements BackendListener {
     }
 
     private void acquire() {
-        shared.backends.acquire(ctx.channel().eventLoop(), backend.url()).addListener((Future<BackendLease> f) -> {
+        shared.backends.acquire(client.eventLoop(), backend.url()).addListener((Future<BackendLease> f) -> {
             if (f.isSuccess()) {
                 connected(f.getNow());
             } else {
@@ -296,9 +293,9 @@ final class Exchange implements BackendListener {
             // Retrying on a fresh connection a bodyless request whose end was already consumed.
             lease.channel().write(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-        connection.armResponseTimer(responseTimeout());
+        client.armResponseTimer(responseTimeout());
         lease.channel().read();
-        connection.drain();
+        client.drain();
         if (!writingToBackend && lease != null) {
             // Nothing of the body was at hand to go out with the head (whose flush it would have carried);
             // a body that failed to decode has already let the backend go (lease == null).
@@ -308,7 +305,7 @@ final class Exchange implements BackendListener {
 
     // ---- Client to backend ----
 
-    /** True while the exchange takes body messages from the connection's inbox. */
+    /** True while the exchange takes body messages from the client's inbox. */
     boolean takesBody() {
         return state == State.DISCARDING || (state == State.SENDING_BODY && !writingToBackend);
     }
@@ -354,9 +351,9 @@ final class Exchange implements BackendListener {
                     return;
                 }
             } else if (state == State.SENDING_BODY) {
-                connection.armResponseTimer(responseTimeout());
+                client.armResponseTimer(responseTimeout());
             }
-            connection.drain();
+            client.drain();
         });
     }
 
@@ -412,7 +409,7 @@ final class Exchange implements BackendListener {
     private void backendMalformed(HttpObject object) {
         String reason = RequestRules.whyUndecodable(object);
         ReferenceCountUtil.release(object);
-        connection.disarmResponseTimer();
+        client.disarmResponseTimer();
         releaseBackend(false);
         if (responseStarted || interim) {
             closeAll();
@@ -422,7 +419,7 @@ final class Exchange implements BackendListener {
     }
 
     private void onResponseHead(HttpResponse response) {
-        connection.disarmResponseTimer();
+        client.disarmResponseTimer();
         int code = response.status().code();
         if (code == 101 && upgrade) {
             switchProtocols(response);
@@ -431,7 +428,7 @@ final class Exchange implements BackendListener {
         if (code >= 100 && code < 200) {
             // Interim (100 Continue): relay it, drop the empty end Netty adds, keep waiting for the final one.
             interim = true;
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status()));
+            client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status()));
             return;
         }
         responseStarted = true;
@@ -447,9 +444,9 @@ final class Exchange implements BackendListener {
         }
         String sticky = route.options().sticky();
         if (sticky != null && !backend.token().equals(stickyToken)) {
-            StickyCookie.set(response.headers(), sticky, backend.token(), connection.scheme().equals("https"));
+            StickyCookie.set(response.headers(), sticky, backend.token(), client.scheme().equals("https"));
         }
-        lastClientWrite = ctx.write(response);
+        lastClientWrite = client.write(response);
     }
 
     private void onResponseContent(HttpContent content) {
@@ -463,7 +460,7 @@ final class Exchange implements BackendListener {
             return;
         }
         responseBytes += content.content().readableBytes();
-        lastClientWrite = ctx.write(content);
+        lastClientWrite = client.write(content);
         if (content instanceof LastHttpContent) {
             responseEnded = true;
             lastClientWrite.addListener(this::responseWritten);
@@ -475,7 +472,7 @@ final class Exchange implements BackendListener {
         if (state == State.DONE || state == State.SWITCHING) {
             return;
         }
-        ctx.flush();
+        client.flush();
         if (responseEnded) {
             return;
         }
@@ -508,9 +505,9 @@ final class Exchange implements BackendListener {
     private void switchProtocols(HttpResponse response) {
         state = State.SWITCHING;
         status = 101;
-        connection.disarmReadTimer();
+        client.disarmReadTimer();
         beforeRelay = new ArrayDeque<>();
-        ctx.writeAndFlush(response).addListener((ChannelFuture f) -> {
+        client.writeAndFlush(response).addListener((ChannelFuture f) -> {
             if (!f.isSuccess() || lease == null) {
                 closeAll();
                 return;
@@ -520,7 +517,7 @@ final class Exchange implements BackendListener {
             BackendLease relayed = lease;
             lease = null;
             uncount(); // a relayed connection is not a request under way
-            connection.relay(relayed, beforeRelay);
+            client.relay(relayed, beforeRelay);
             beforeRelay = null;
         });
     }
@@ -535,11 +532,11 @@ final class Exchange implements BackendListener {
         }
         gone.release(false);
         uncount();
-        connection.disarmResponseTimer();
+        client.disarmResponseTimer();
         if (state == State.SWITCHING || responseStarted) {
             // Mid-response or mid-switch: the client gets what was sent, then the connection closes.
             state = State.DONE;
-            connection.closeWhenFlushed();
+            client.closeWhenFlushed();
             return;
         }
         if (gone.reused() && bodyBytesSent == 0 && retriesLeft-- > 0) {
@@ -554,7 +551,7 @@ final class Exchange implements BackendListener {
                 + (cause == null ? "" : " (" + cause.getMessage() + ")"), !requestSent);
     }
 
-    // ---- Timeouts (the connection's timers call these for the exchange under way) ----
+    // ---- Timeouts (the client's timers call these for the exchange under way) ----
 
     void responseTimedOut() {
         if (lease == null || responseStarted || state == State.DONE || state == State.SWITCHING) {
@@ -598,8 +595,8 @@ final class Exchange implements BackendListener {
         }
         boolean closeAfter = closeAfterLocalAnswer(close);
         respond(detail == null
-                ? Responses.text(ctx.alloc(), code, "ok\n", closeAfter)
-                : Responses.error(ctx.alloc(), code, detail, closeAfter));
+                ? Responses.text(client.alloc(), code, "ok\n", closeAfter)
+                : Responses.error(client.alloc(), code, detail, closeAfter));
     }
 
     /** A body nobody will read cannot be skipped without reading it: close instead. */
@@ -610,8 +607,8 @@ final class Exchange implements BackendListener {
     private void respond(RouteAccess.Answer answer) {
         boolean close = answer.status() == HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE; // its body stays unread
         FullHttpResponse response = answer.location() != null
-                ? Responses.redirect(ctx.alloc(), answer.location(), closeAfterLocalAnswer(close))
-                : Responses.error(ctx.alloc(), answer.status(), answer.detail(), closeAfterLocalAnswer(close));
+                ? Responses.redirect(client.alloc(), answer.location(), closeAfterLocalAnswer(close))
+                : Responses.error(client.alloc(), answer.status(), answer.detail(), closeAfterLocalAnswer(close));
         if (answer.authenticate() != null) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, answer.authenticate());
         }
@@ -627,17 +624,17 @@ final class Exchange implements BackendListener {
         status = response.status().code();
         responseBytes = response.content().readableBytes();
         logAccess();
-        ChannelFuture written = ctx.writeAndFlush(response);
+        ChannelFuture written = client.writeAndFlush(response);
         if (closeAfter) {
             state = State.DONE;
             releaseBackend(false);
-            connection.closeAfter(written);
+            client.closeAfter(written);
         } else if (requestSent || state == State.BODY_SENT) {
             releaseBackend(false);
             finish();
         } else {
             state = State.DISCARDING; // the rest of the body is read and dropped, then the next request
-            connection.drain();
+            client.drain();
         }
     }
 
@@ -648,7 +645,7 @@ final class Exchange implements BackendListener {
         state = State.DONE;
         logAccess();
         releaseBackend(shared.backendSettings.keepAlive() && backendKeepAlive && requestSent && responseEnded);
-        connection.exchangeDone(this, keepAlive);
+        client.exchangeDone(this, keepAlive);
     }
 
     private void releaseBackend(boolean reusable) {
@@ -671,7 +668,7 @@ final class Exchange implements BackendListener {
     private void closeAll() {
         state = State.DONE;
         releaseBackend(false);
-        connection.close();
+        client.close();
     }
 
     /** Once per exchange: metrics, and the access log line. */
@@ -683,7 +680,7 @@ final class Exchange implements BackendListener {
         long nanos = System.nanoTime() - startNanos;
         shared.metrics.request(route == null ? "none" : route.key(), status, nanos);
         if (shared.accessLog.enabled()) {
-            shared.accessLog.log(connection.clientIp(), request.method().name(), request.uri(),
+            shared.accessLog.log(client.clientIp(), request.method().name(), request.uri(),
                     protocol, status, responseBytes, request.headers().get(HttpHeaderNames.REFERER),
                     request.headers().get(HttpHeaderNames.USER_AGENT), host,
                     backend == null ? null : backend.url().toString(), nanos / 1000);

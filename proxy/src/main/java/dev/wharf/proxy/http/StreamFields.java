@@ -16,7 +16,7 @@ import io.netty.util.AsciiString;
 
 import java.util.Map;
 
-/** {@link StreamCodec}'s conversions between an HTTP/2 field block and an HTTP/1.1 head, without I/O. */
+/** {@link ClientStream}'s conversions between an HTTP/2 field block and an HTTP/1.1 head, without I/O. */
 final class StreamFields {
 
     static final HttpVersion HTTP_2 = HttpVersion.valueOf("HTTP/2.0");
