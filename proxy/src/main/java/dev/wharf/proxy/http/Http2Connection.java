@@ -76,7 +76,8 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private int controlFrames;
     private long controlWindowStart;
 
-    private Http2Connection(ProxyContext shared, String scheme) {
+    /** Goes after a server's frame codec ({@link #install}); alone in tests, which play the codec. */
+    Http2Connection(ProxyContext shared, String scheme) {
         this.shared = shared;
         this.scheme = scheme;
     }

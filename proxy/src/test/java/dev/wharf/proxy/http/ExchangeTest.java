@@ -419,6 +419,22 @@ class ExchangeTest {
     }
 
     private void connect() {
+        ProxyContext context = context(settings, routes, whyNot, marks, backends, auth, challenges);
+        client = new EmbeddedChannel(false, false);
+        new ProxyInitializer(context, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)).initPipeline(client);
+        try {
+            client.register(); // active only now, so the connection sees channelActive as on a real socket
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The proxy's shared parts over routes from a map (and the agents' reasons for hosts without one), backends
+     * from {@link FakeBackends}, dead marks into a list and ACME tokens from a map; {@link ClientStreamTest} uses it too.
+     */
+    static ProxyContext context(ProxySettings settings, Map<String, List<Frontend>> routes, Map<String, List<String>> whyNot,
+                                List<String> marks, FakeBackends backends, BasicAuth auth, Map<String, String> challenges) {
         RouteCache cache = new RouteCache((host, candidates) -> {
             for (Candidate candidate : candidates) {
                 List<Frontend> frontends = routes.get(candidate.frontend());
@@ -433,18 +449,11 @@ class ExchangeTest {
             marks.add(url);
             return CompletableFuture.completedFuture(true);
         }, Duration.ofSeconds(30), metrics);
-        ProxyContext context;
         try {
-            context = new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead, backends, auth, AccessLog.open("off"), metrics,
+            return new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead,
+                    backends, auth, AccessLog.open("off"), metrics,
                     token -> CompletableFuture.completedFuture(Optional.ofNullable(challenges.get(token))));
         } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        client = new EmbeddedChannel(false, false);
-        new ProxyInitializer(context, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)).initPipeline(client);
-        try {
-            client.register(); // active only now, so the connection sees channelActive as on a real socket
-        } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }

@@ -5,9 +5,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.wharf.proxy.support.RawHttp2;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.local.LocalServerChannel;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -57,8 +55,7 @@ class Http2PipelineFuzzTest {
             reads.add(Unpooled.wrappedBuffer(input, split, input.length - split));
         }
 
-        // A server's connection: Netty's multiplexer tells a server from a client by its parent channel.
-        EmbeddedChannel channel = new EmbeddedChannel(new LocalServerChannel(), DefaultChannelId.newInstance(), false, false);
+        EmbeddedChannel channel = new EmbeddedChannel(false, false);
         channel.register(); // as on a real connection, whose protocol is chosen once it is on its loop
         Http2Connection.install(channel.pipeline(), RequestPipelineFuzzTest.CONTEXT, "http");
         for (ByteBuf read : reads) {
