@@ -26,6 +26,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -321,6 +322,40 @@ class Http2IT {
             }, WAIT);
             assertThat(end).isNotNull();
             assertThat(stalledBytes.get()).isLessThanOrEqualTo(65_535);
+        }
+    }
+
+    /**
+     * The upload direction: a stream's DATA goes back to the client's window only as its backend takes it, so
+     * a backend that stops reading stops its stream's upload (after what the sockets between hold), and the
+     * connection's window still lets another stream through.
+     */
+    @Test
+    void anUploadToABackendThatDoesNotReadStallsNoOtherStream() {
+        long cap = 64L << 20; // far more than loopback's socket buffers hold
+        byte[] chunk = new byte[16_384];
+        try (RawHttp2 client = RawHttp2.connect(proxy.port())) {
+            client.frame(HEADERS, END_HEADERS, 1, requestBlock(HOST, "/stall"));
+            long window = 65_535;
+            long sent = 0;
+            while (sent < cap) {
+                while (window >= chunk.length && sent < cap) {
+                    client.frame(DATA, 0, 1, chunk);
+                    window -= chunk.length;
+                    sent += chunk.length;
+                }
+                Frame more = client.poll(f -> f.type() == WINDOW_UPDATE && f.stream() == 1, Duration.ofSeconds(2));
+                if (more == null) {
+                    break; // no window for 2 s: the upload is held up
+                }
+                window += ByteBuffer.wrap(more.payload()).getInt();
+            }
+            assertThat(sent).as("bytes the proxy let the client upload to a backend that reads nothing").isLessThan(cap);
+
+            client.get(3, HOST, "/", true);
+            Frame end = client.until(f -> f.stream() == 3 && f.endsStream(), WAIT);
+            assertThat(end).as(client.trace()).isNotNull();
+            assertThat(new String(end.payload(), StandardCharsets.UTF_8)).isEqualTo("h2-backend");
         }
     }
 

@@ -196,6 +196,18 @@ public final class RawHttp2 implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads until a frame matches (and returns it), or null when none comes within {@code quiet}: for what must
+     * stop happening (a window that is no longer opened), where no frame is the answer.
+     */
+    public Frame poll(Predicate<Frame> wanted, Duration quiet) {
+        try {
+            return until(wanted, quiet);
+        } catch (AssertionError none) {
+            return null;
+        }
+    }
+
     /** Every frame read so far, for an assertion's message. */
     public String trace() {
         return read.toString();

@@ -161,6 +161,7 @@ public final class TestBackend implements AutoCloseable {
         private String path = "";
         private long counted;
         private boolean echoing;
+        private boolean stalled;
         private int echoWrites;
 
         @Override
@@ -222,6 +223,10 @@ public final class TestBackend implements AutoCloseable {
                 }
                 case "/status" -> pendingReply = empty(HttpResponseStatus.valueOf(Integer.parseInt(param(query, "code", "200"))));
                 case "/hang" -> pendingReply = null;
+                case "/stall" -> { // takes the head, then reads nothing more: a body's sender is held up
+                    stalled = true;
+                    pendingReply = null;
+                }
                 case "/slow" -> {
                     long ms = Long.parseLong(param(query, "ms", "100"));
                     ctx.executor().schedule(() -> ctx.writeAndFlush(text(HttpResponseStatus.OK, "slow " + name)), ms, TimeUnit.MILLISECONDS);
@@ -266,7 +271,7 @@ public final class TestBackend implements AutoCloseable {
         /** Reads on after each batch, except while an echo write is under way (that write's end reads). */
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (echoWrites == 0) {
+            if (echoWrites == 0 && !stalled) {
                 ctx.read();
             }
         }
