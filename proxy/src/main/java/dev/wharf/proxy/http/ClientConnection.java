@@ -280,11 +280,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
-    public ChannelFuture writeAndFlush(Object msg) {
-        return ctx.writeAndFlush(msg);
-    }
-
-    @Override
     public void armResponseTimer(long nanos) {
         responseTimer.arm(nanos);
     }

@@ -38,7 +38,11 @@ interface ClientSide {
 
     void flush();
 
-    ChannelFuture writeAndFlush(Object msg);
+    default ChannelFuture writeAndFlush(Object msg) {
+        ChannelFuture written = write(msg);
+        flush();
+        return written;
+    }
 
     void armResponseTimer(long nanos);
 

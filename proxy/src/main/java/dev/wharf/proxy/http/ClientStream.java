@@ -6,17 +6,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
@@ -25,7 +20,6 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.PromiseCombiner;
 
 import java.net.InetAddress;
 import java.nio.channels.ClosedChannelException;
@@ -46,13 +40,10 @@ import java.util.Collection;
  *   <li>Backpressure: a DATA frame's bytes go back to the client's window (WINDOW_UPDATE) only when the exchange
  *       takes the frame, which it does after its last write to the backend succeeded; until then the client can
  *       send no more than the stream's window.</li>
- *   <li>Out: an answer without body or trailers is one HEADERS frame ending the stream, as a backend over HTTP/2
- *       sent it (to gRPC a status in a HEADERS frame that does not end the stream is malformed: its
- *       "trailers-only" errors), so a head waits here for the next write or flush, never longer.
- *       Connection-specific fields never go out (RFC 9113 §8.2.2).</li>
+ *   <li>Out: the exchange's answer as frames, by its {@link StreamAnswer}.</li>
  *   <li>Timers are deadlines the connection checks with one scheduled task for all its streams.</li>
  * </ul>
- * Over 250 lines: {@link ClientSide}'s accessors, and the frames both ways, which share the stream's state.
+ * Over 250 lines: {@link ClientSide}'s accessors and timers, which are this stream's rather than a connection's.
  */
 final class ClientStream implements ClientSide {
 
@@ -65,14 +56,10 @@ final class ClientStream implements ClientSide {
     private boolean headRead;
     /** The client ended its side (END_STREAM read). */
     private boolean requestEnded;
-    /** A frame ending this side was written. */
-    private boolean answerEnded;
     /** Nothing more is taken from the client. */
     private boolean inputClosed;
     private boolean ended;
-    private HttpResponse heldHead;
-    private ChannelPromise heldPromise;
-    private ChannelFuture lastWrite;
+    private final StreamAnswer answer;
     /** Nanoseconds on the connection's timer clock, 0 when disarmed. */
     private long readDeadline;
     private long responseDeadline;
@@ -81,6 +68,7 @@ final class ClientStream implements ClientSide {
         this.connection = connection;
         this.ctx = ctx;
         this.stream = stream;
+        this.answer = new StreamAnswer(ctx, stream);
     }
 
     int id() {
@@ -168,114 +156,16 @@ final class ClientStream implements ClientSide {
 
     @Override
     public ChannelFuture write(Object msg) {
-        ChannelPromise promise = ctx.newPromise();
         if (ended) {
             ReferenceCountUtil.release(msg);
-            promise.setFailure(new ClosedChannelException());
-        } else if (msg instanceof FullHttpResponse whole) {
-            writeHeld();
-            writeWhole(whole, promise);
-        } else if (msg instanceof HttpResponse head) {
-            writeHeld();
-            heldHead = head;
-            heldPromise = promise;
-        } else if (msg instanceof LastHttpContent end) {
-            writeEnd(end, promise);
-        } else {
-            writeHeld();
-            send(new DefaultHttp2DataFrame(((HttpContent) msg).content(), false), promise);
+            return ctx.newFailedFuture(new ClosedChannelException());
         }
-        return promise;
-    }
-
-    private void writeWhole(FullHttpResponse whole, ChannelPromise promise) {
-        int code = whole.status().code();
-        if (code >= 100 && code < 200) { // interim (100 Continue): the stream goes on
-            whole.release();
-            send(new DefaultHttp2HeadersFrame(StreamFields.fields(whole), false), promise);
-            return;
-        }
-        boolean body = whole.content().isReadable();
-        boolean trailers = !whole.trailingHeaders().isEmpty();
-        PromiseCombiner frames = new PromiseCombiner(ctx.executor());
-        frames.add(send(new DefaultHttp2HeadersFrame(StreamFields.fields(whole), !body && !trailers), ctx.newPromise()));
-        if (body) {
-            frames.add(send(new DefaultHttp2DataFrame(whole.content(), !trailers), ctx.newPromise()));
-        } else {
-            whole.release();
-        }
-        if (trailers) {
-            frames.add(send(new DefaultHttp2HeadersFrame(StreamFields.trailerFields(whole.trailingHeaders()), true),
-                    ctx.newPromise()));
-        }
-        frames.finish(promise);
-    }
-
-    private void writeEnd(LastHttpContent end, ChannelPromise promise) {
-        boolean body = end.content().isReadable();
-        boolean trailers = !end.trailingHeaders().isEmpty();
-        if (heldHead != null && !body && !trailers) {
-            end.release();
-            HttpResponse head = heldHead;
-            ChannelPromise headWritten = heldPromise;
-            heldHead = null;
-            heldPromise = null;
-            send(new DefaultHttp2HeadersFrame(StreamFields.fields(head), true), headWritten).addListener(written -> {
-                if (written.isSuccess()) {
-                    promise.trySuccess();
-                } else {
-                    promise.tryFailure(written.cause());
-                }
-            });
-            return;
-        }
-        writeHeld();
-        if (!trailers) { // the usual end: one frame, no promises to combine
-            send(new DefaultHttp2DataFrame(end.content(), true), promise);
-            return;
-        }
-        PromiseCombiner frames = new PromiseCombiner(ctx.executor());
-        if (body) {
-            frames.add(send(new DefaultHttp2DataFrame(end.content(), false), ctx.newPromise()));
-        } else {
-            end.release();
-        }
-        frames.add(send(new DefaultHttp2HeadersFrame(StreamFields.trailerFields(end.trailingHeaders()), true),
-                ctx.newPromise()));
-        frames.finish(promise);
-    }
-
-    private void writeHeld() {
-        if (heldHead != null) {
-            HttpResponse head = heldHead;
-            ChannelPromise written = heldPromise;
-            heldHead = null;
-            heldPromise = null;
-            send(new DefaultHttp2HeadersFrame(StreamFields.fields(head), false), written);
-        }
-    }
-
-    private ChannelFuture send(Http2DataFrame frame, ChannelPromise promise) {
-        answerEnded |= frame.isEndStream();
-        return lastWrite = ctx.write(frame.stream(stream), promise);
-    }
-
-    private ChannelFuture send(Http2HeadersFrame frame, ChannelPromise promise) {
-        answerEnded |= frame.isEndStream();
-        return lastWrite = ctx.write(frame.stream(stream), promise);
+        return answer.write(msg);
     }
 
     @Override
     public void flush() {
-        writeHeld();
-        ctx.flush();
-    }
-
-    @Override
-    public ChannelFuture writeAndFlush(Object msg) {
-        ChannelFuture written = write(msg);
-        flush();
-        return written;
+        answer.flush();
     }
 
     // ---- The end ----
@@ -303,7 +193,7 @@ final class ClientStream implements ClientSide {
     @Override
     public void closeWhenFlushed() {
         flush();
-        closeAfter(lastWrite != null ? lastWrite : ctx.newSucceededFuture());
+        closeAfter(answer.lastWrite());
     }
 
     @Override
@@ -324,7 +214,7 @@ final class ClientStream implements ClientSide {
         if (ended) {
             return;
         }
-        writeHeld();
+        answer.flush(); // a held head goes out, and its writer hears it did
         boolean open = stream.state() != Http2Stream.State.CLOSED;
         end();
         if (open) {
@@ -343,7 +233,7 @@ final class ClientStream implements ClientSide {
      * and finishes (its metrics, its log line) before the stream ends here.
      */
     void closed() {
-        if (!(requestEnded && answerEnded && exchange != null)) {
+        if (!(requestEnded && answer.ended() && exchange != null)) {
             end();
         }
     }
@@ -358,11 +248,7 @@ final class ClientStream implements ClientSide {
         readDeadline = 0;
         responseDeadline = 0;
         connection.forget(this);
-        if (heldHead != null) {
-            heldHead = null;
-            heldPromise.tryFailure(new ClosedChannelException());
-            heldPromise = null;
-        }
+        answer.abandon();
         if (exchange != null) {
             Exchange gone = exchange;
             exchange = null;

@@ -168,7 +168,18 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
             stream = new ClientStream(this, ctx, frame.stream());
             streams.put(id, stream);
         }
-        stream.read(frame);
+        try {
+            stream.read(frame);
+        } catch (RuntimeException fault) {
+            failed(stream, fault);
+        }
+    }
+
+    /** A fault in one stream's exchange (a bug) ends that stream, not the connection and its other streams. */
+    private void failed(ClientStream stream, RuntimeException fault) {
+        log.warn("HTTP/2 stream {} of {} failed", stream.id(), ctx.channel().remoteAddress(), fault);
+        shared.metrics.clientError();
+        stream.close();
     }
 
     private boolean flooding() {
@@ -218,7 +229,13 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         long now = streamTimers.now();
         long next = 0;
         for (ClientStream stream : streams.values().toArray(new ClientStream[0])) { // a timeout may end its stream
-            long due = stream.expire(now);
+            long due;
+            try {
+                due = stream.expire(now);
+            } catch (RuntimeException fault) {
+                failed(stream, fault);
+                continue;
+            }
             if (due != 0 && (next == 0 || due - next < 0)) {
                 next = due;
             }

@@ -1,22 +1,15 @@
 package dev.wharf.proxy.http;
 
-import dev.wharf.proxy.auth.BasicAuth;
-import dev.wharf.proxy.config.ProxySettings;
 import dev.wharf.proxy.support.Settings;
-import dev.wharf.proxy.support.TestProxy;
 import dev.wharf.route.Frontend;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -33,8 +26,6 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.codec.http2.Http2WindowUpdateFrame;
-import io.netty.util.ReferenceCountUtil;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,7 +33,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,29 +42,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An HTTP/2 connection's streams in an {@code EmbeddedChannel}: frames as Netty's frame codec delivers them into
- * {@link Http2Connection}, routes from a map, backends from {@link FakeBackends}. A backend gets what an HTTP/1.1
- * request would have given it, the answer comes back as the frames a backend over HTTP/2 would have sent, and
- * every test ends with nothing left unreleased on either side.
+ * {@link Http2Connection}, over the routes, backends and dead marks of {@link ExchangeFixture}. A backend gets what
+ * an HTTP/1.1 request would have given it, and the answer comes back as the frames a backend over HTTP/2 would
+ * have sent.
  */
-class ClientStreamTest {
-
-    private final Map<String, List<Frontend>> routes = new HashMap<>();
-    private final FakeBackends backends = new FakeBackends();
-    private final List<String> marks = new ArrayList<>();
-    private final BasicAuth auth = new BasicAuth(1);
-    private ProxySettings settings = TestProxy.defaults("redis://127.0.0.1:1");
-    private EmbeddedChannel client;
-
-    @AfterEach
-    void nothingLeftUnreleased() {
-        auth.close();
-        if (client != null) {
-            assertThat(client.finishAndReleaseAll()).as("client frames left").isFalse();
-        }
-        for (FakeBackends.Lease lease : backends.leases) {
-            assertThat(lease.channel.finishAndReleaseAll()).as("backend messages left").isFalse();
-        }
-    }
+class ClientStreamTest extends ExchangeFixture {
 
     // ---- Requests: what the HTTP/1.1 codec would have delivered ----
 
@@ -346,12 +318,7 @@ class ClientStreamTest {
 
     private void connect() {
         route(new Frontend("shop.test", "", "shop.test", List.of("http://10.0.0.1:80"), Set.of(), Map.of()));
-        client = new EmbeddedChannel(new Http2Connection(
-                ExchangeTest.context(settings, routes, Map.of(), marks, backends, auth, Map.of()), "https"));
-    }
-
-    private void route(Frontend frontend) {
-        routes.computeIfAbsent(frontend.host(), h -> new ArrayList<>()).add(frontend);
+        client = new EmbeddedChannel(new Http2Connection(context(), "https"));
     }
 
     /** The frame codec's stream: an id, and open (an embedded channel has no codec to close it). */
@@ -393,24 +360,5 @@ class ClientStreamTest {
             out.add(frame);
         }
         return out;
-    }
-
-    private static HttpResponse response(int status, String contentLength) {
-        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
-        if (contentLength != null) {
-            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
-        }
-        return response;
-    }
-
-    private static ByteBuf ascii(String text) {
-        return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
-    }
-
-    @SafeVarargs
-    private static void release(List<Object>... lists) {
-        for (List<Object> messages : lists) {
-            messages.forEach(ReferenceCountUtil::release);
-        }
     }
 }

@@ -1,16 +1,7 @@
 package dev.wharf.proxy.http;
 
-import dev.wharf.proxy.config.ProxySettings;
-import dev.wharf.proxy.metrics.ProxyMetrics;
-import dev.wharf.proxy.route.DeadBackends;
-import dev.wharf.proxy.route.RouteCache;
-import dev.wharf.proxy.auth.BasicAuth;
 import dev.wharf.proxy.support.Settings;
-import dev.wharf.proxy.support.TestProxy;
-import dev.wharf.route.Candidate;
 import dev.wharf.route.Frontend;
-import dev.wharf.route.LookupAnswer;
-import dev.wharf.route.LookupOrder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -24,58 +15,30 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The request path in an {@code EmbeddedChannel}: raw bytes into the client pipeline the proxy builds, routes
- * from a map, backend connections from {@link FakeBackends} (HTTP objects, no sockets), dead marks into a list.
- * Every test ends with nothing left unreleased on either side.
+ * The request path in an {@code EmbeddedChannel}: raw bytes into the client pipeline the proxy builds, over the
+ * routes, backends and dead marks of {@link ExchangeFixture}.
  */
-class ExchangeTest {
+class ExchangeTest extends ExchangeFixture {
 
     private static final String GET = "GET /path?q=1 HTTP/1.1\r\nHost: app.test\r\n\r\n";
-
-    private final Map<String, List<Frontend>> routes = new HashMap<>();
-    private final FakeBackends backends = new FakeBackends();
-    private final List<String> marks = new ArrayList<>();
-    private final Map<String, List<String>> whyNot = new HashMap<>();
-    private final BasicAuth auth = new BasicAuth(1);
-    private final Map<String, String> challenges = new HashMap<>();
-    private ProxySettings settings = TestProxy.defaults("redis://127.0.0.1:1");
-    private EmbeddedChannel client;
-
-    @AfterEach
-    void nothingLeftUnreleased() {
-        auth.close();
-        if (client != null) {
-            assertThat(client.finishAndReleaseAll()).as("client messages left").isFalse();
-        }
-        for (FakeBackends.Lease lease : backends.leases) {
-            assertThat(lease.channel.finishAndReleaseAll()).as("backend messages left").isFalse();
-        }
-    }
 
     static Stream<Arguments> answersWithoutABackend() {
         return Stream.of(
@@ -410,50 +373,13 @@ class ExchangeTest {
 
     // ---- Fixture ----
 
-    private void route(String host, String... backendUrls) {
-        route(new Frontend(host, host, List.of(backendUrls), Set.of()));
-    }
-
-    private void route(Frontend frontend) {
-        routes.computeIfAbsent(frontend.host(), h -> new ArrayList<>()).add(frontend);
-    }
-
     private void connect() {
-        ProxyContext context = context(settings, routes, whyNot, marks, backends, auth, challenges);
+        ProxyContext context = context();
         client = new EmbeddedChannel(false, false);
         new ProxyInitializer(context, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE)).initPipeline(client);
         try {
             client.register(); // active only now, so the connection sees channelActive as on a real socket
         } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * The proxy's shared parts over routes from a map (and the agents' reasons for hosts without one), backends
-     * from {@link FakeBackends}, dead marks into a list and ACME tokens from a map; {@link ClientStreamTest} uses it too.
-     */
-    static ProxyContext context(ProxySettings settings, Map<String, List<Frontend>> routes, Map<String, List<String>> whyNot,
-                                List<String> marks, FakeBackends backends, BasicAuth auth, Map<String, String> challenges) {
-        RouteCache cache = new RouteCache((host, candidates) -> {
-            for (Candidate candidate : candidates) {
-                List<Frontend> frontends = routes.get(candidate.frontend());
-                if (frontends != null) {
-                    return CompletableFuture.completedFuture(new LookupAnswer(frontends, whyNot.getOrDefault(host, List.of())));
-                }
-            }
-            return CompletableFuture.completedFuture(new LookupAnswer(List.of(), whyNot.getOrDefault(host, List.of())));
-        }, new LookupOrder(LookupOrder.DEFAULT_XIP_DOMAINS), LookupOrder.DEFAULT_XIP_DOMAINS, Duration.ofSeconds(1));
-        ProxyMetrics metrics = new ProxyMetrics();
-        DeadBackends dead = new DeadBackends((requestHost, frontend, url, index, count, ttl) -> {
-            marks.add(url);
-            return CompletableFuture.completedFuture(true);
-        }, Duration.ofSeconds(30), metrics);
-        try {
-            return new ProxyContext(settings.clients(), settings.backends(), settings.listeners().redirectHttps(), cache, dead,
-                    backends, auth, AccessLog.open("off"), metrics,
-                    token -> CompletableFuture.completedFuture(Optional.ofNullable(challenges.get(token))));
-        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -473,21 +399,5 @@ class ExchangeTest {
             bytes.release();
         }
         return out.toString();
-    }
-
-    private static HttpResponse response(int status, String contentLength) {
-        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
-        if (contentLength != null) {
-            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
-        }
-        return response;
-    }
-
-    private static ByteBuf ascii(String text) {
-        return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
-    }
-
-    private static void release(List<Object> messages) {
-        messages.forEach(ReferenceCountUtil::release);
     }
 }
