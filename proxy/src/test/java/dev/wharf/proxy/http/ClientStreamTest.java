@@ -162,6 +162,25 @@ class ClientStreamTest extends ExchangeFixture {
         assertThat(frames()).isEmpty();
     }
 
+    @Test
+    void aFaultInOneStreamsExchangeResetsThatStreamAndTheConnectionGoesOn() {
+        route(new Frontend("broken.test", "", "broken.test", List.of("http://10.0.0.9:80"), Set.of(), Map.of()));
+        backends.fail("http://10.0.0.9:80");
+        connect();
+        send(headers(1, get("/").authority("broken.test"), true));
+        List<Object> out = frames();
+        assertThat(out).hasSize(1);
+        assertThat(((Http2ResetFrame) out.get(0)).errorCode()).isEqualTo(Http2Error.CANCEL.code());
+        assertThat(client.isActive()).isTrue();
+
+        send(headers(3, get("/"), true));
+        release(backends.last().sent());
+        backends.last().answer(response(200, "2"), new DefaultLastHttpContent(ascii("ok")));
+        List<Object> answer = frames();
+        assertThat(((Http2HeadersFrame) answer.get(0)).stream().id()).isEqualTo(3);
+        release(answer);
+    }
+
     // ---- Answers: frames as a backend over HTTP/2 would have sent them ----
 
     @Test

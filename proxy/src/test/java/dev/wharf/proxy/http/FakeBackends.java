@@ -26,11 +26,18 @@ final class FakeBackends implements Backends {
 
     final List<Lease> leases = new ArrayList<>();
     private final Set<String> refusing = new HashSet<>();
+    private final Set<String> failing = new HashSet<>();
     private Lease idle;
 
     /** Connections to this backend are refused. */
     FakeBackends refuse(String url) {
         refusing.add(url);
+        return this;
+    }
+
+    /** Asking for a connection to this backend throws, as a bug in a pool would. */
+    FakeBackends fail(String url) {
+        failing.add(url);
         return this;
     }
 
@@ -42,6 +49,9 @@ final class FakeBackends implements Backends {
 
     @Override
     public Future<BackendLease> acquire(EventLoop loop, BackendUrl backend) {
+        if (failing.contains(backend.toString())) {
+            throw new IllegalStateException("a fault in the pool of " + backend);
+        }
         if (refusing.contains(backend.toString())) {
             return loop.newFailedFuture(new ConnectException("Connection refused: " + backend));
         }
