@@ -46,6 +46,9 @@ import java.net.InetAddress;
  * of control frames (PING, SETTINGS) with GOAWAY {@code ENHANCE_YOUR_CALM}; Netty's codec ends rapid resets
  * (CVE-2023-44487), control frames queued for a peer that does not read, empty DATA floods and header lists
  * over the limit.
+ *
+ * <p>Over 250 lines: the codec's settings, and what its streams share (their addresses, the window they give
+ * back, the one timer), which are a connection's and not a stream's.
  */
 final class Http2Connection extends ChannelInboundHandlerAdapter {
 
