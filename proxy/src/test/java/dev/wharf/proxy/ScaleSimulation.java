@@ -59,6 +59,8 @@ public final class ScaleSimulation {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
+    /** Agents' writes sent and not yet answered: a change is counted when its write is answered. */
+    private final AtomicLong writesInFlight = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
@@ -96,8 +98,9 @@ public final class ScaleSimulation {
         TimeUnit.SECONDS.sleep(seconds); // the length of the run, not a wait for something to happen
         ticks.shutdownNow();
         long churnNanos = System.nanoTime() - startedNanos;
+        ticks.awaitTermination(5, TimeUnit.SECONDS);
         Map<String, String> after = info(admin);
-        settle(changes.get() * proxies);
+        settle(proxies);
 
         long[] sorted = Arrays.copyOf(samples, (int) Math.min(recorded.get(), samples.length));
         Arrays.sort(sorted);
@@ -215,6 +218,7 @@ public final class ScaleSimulation {
                 boolean add = !twoBackends.getOrDefault(host, false);
                 long started = System.nanoTime();
                 latest.put(host, new Change(started, add ? 2 : 1));
+                writesInFlight.incrementAndGet();
                 var write = add ? store.addBackend(host, host, extra) : store.removeBackend(host, extra);
                 write.whenComplete((changed, error) -> {
                     if (error == null) {
@@ -226,17 +230,21 @@ public final class ScaleSimulation {
                         failed.incrementAndGet();
                     }
                     inFlight.set(false);
+                    writesInFlight.decrementAndGet();
                 });
             }, ThreadLocalRandom.current().nextLong(1_000_000_000L / rate), 1_000_000_000L / rate, TimeUnit.NANOSECONDS);
         }
         return ticks;
     }
 
-    /** Waits (at most 5 s) until every proxy has answered for every change; what is missing then is reported. */
-    private void settle(long expected) {
+    /**
+     * Waits (at most 5 s) until the last writes are answered and every proxy has answered for every change; what is
+     * missing then is reported. (A write still in flight when the churn stops is a change counted late.)
+     */
+    private void settle(int proxies) {
         try {
-            Wait.until("every proxy's new answers", Duration.ofSeconds(5),
-                    () -> recorded.get() + stale.get() + failed.get() + superseded.get() >= expected);
+            Wait.until("every proxy's new answers", Duration.ofSeconds(5), () -> writesInFlight.get() == 0
+                    && recorded.get() + stale.get() + failed.get() + superseded.get() >= changes.get() * proxies);
         } catch (AssertionError | RuntimeException missing) {
             System.err.println(missing.getMessage());
         }
