@@ -59,8 +59,8 @@ public final class ScaleSimulation {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
-    /** Agents' writes sent and not yet answered: a change is counted when its write is answered. */
-    private final AtomicLong writesInFlight = new AtomicLong();
+    /** Each agent's "a write is in flight" flag: a change is counted when its write is answered. */
+    private final List<AtomicBoolean> writing = new ArrayList<>();
     private final AtomicLong superseded = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
@@ -206,6 +206,7 @@ public final class ScaleSimulation {
             int agent = a;
             RouteStore store = connect.get(); // a connection per agent, as agents on many hosts have
             AtomicBoolean inFlight = new AtomicBoolean();
+            writing.add(inFlight);
             ticks.scheduleAtFixedRate(() -> {
                 if (!inFlight.compareAndSet(false, true)) {
                     skipped.incrementAndGet();
@@ -218,7 +219,6 @@ public final class ScaleSimulation {
                 boolean add = !twoBackends.getOrDefault(host, false);
                 long started = System.nanoTime();
                 latest.put(host, new Change(started, add ? 2 : 1));
-                writesInFlight.incrementAndGet();
                 var write = add ? store.addBackend(host, host, extra) : store.removeBackend(host, extra);
                 write.whenComplete((changed, error) -> {
                     if (error == null) {
@@ -230,7 +230,6 @@ public final class ScaleSimulation {
                         failed.incrementAndGet();
                     }
                     inFlight.set(false);
-                    writesInFlight.decrementAndGet();
                 });
             }, ThreadLocalRandom.current().nextLong(1_000_000_000L / rate), 1_000_000_000L / rate, TimeUnit.NANOSECONDS);
         }
@@ -243,7 +242,8 @@ public final class ScaleSimulation {
      */
     private void settle(int proxies) {
         try {
-            Wait.until("every proxy's new answers", Duration.ofSeconds(5), () -> writesInFlight.get() == 0
+            Wait.until("every proxy's new answers", Duration.ofSeconds(5),
+                    () -> writing.stream().noneMatch(AtomicBoolean::get)
                     && recorded.get() + stale.get() + failed.get() + superseded.get() >= changes.get() * proxies);
         } catch (AssertionError | RuntimeException missing) {
             System.err.println(missing.getMessage());
