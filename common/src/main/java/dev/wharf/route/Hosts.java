@@ -14,7 +14,8 @@ public final class Hosts {
     public static final String CATCH_ALL = "*";
     public static final String WILDCARD_PREFIX = "*.";
 
-    private static final int MAX_LENGTH = 253;
+    /** The longest name DNS allows, and so the longest host a route can be registered for. */
+    public static final int MAX_LENGTH = 253;
     // Labels: letters, digits, '-' inside, and '_' (not valid DNS, but common in container names and
     // Hipache's __ping__).
     private static final Pattern IPV6_LITERAL = Pattern.compile("\\[[0-9a-f:.]+]");

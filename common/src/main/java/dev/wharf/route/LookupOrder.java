@@ -36,7 +36,10 @@ public final class LookupOrder {
             return List.of(new Candidate(host, LookupRule.EXACT), new Candidate(Hosts.CATCH_ALL, LookupRule.CATCH_ALL));
         }
         XipHost.parse(host, xipDomains).ifPresent(xip -> {
-            ordered.putIfAbsent(xip.dotted(), LookupRule.XIP);
+            String dotted = xip.dotted();
+            if (dotted.length() <= Hosts.MAX_LENGTH) { // hex to dotted grows by up to 7: no route can have that name
+                ordered.putIfAbsent(dotted, LookupRule.XIP);
+            }
             if (!xip.name().isEmpty()) {
                 ordered.putIfAbsent(xip.name(), LookupRule.XIP);
             }

@@ -49,6 +49,16 @@ class LookupOrderTest {
     }
 
     @Test
+    void skipsADottedFormLongerThanAnyRegisteredHost() { // found by fuzzing
+        String name = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(45);
+        String host = name + ".ffffffff.xip.io";
+        assertThat(Hosts.requestHost(host)).hasSize(Hosts.MAX_LENGTH);
+
+        assertThat(frontends(order.candidates(host))).startsWith(host + " " + name + " *.")
+                .doesNotContain("255.255.255.255");
+    }
+
+    @Test
     void usesOnlyConfiguredXipDomains() {
         LookupOrder custom = new LookupOrder(List.of("ip.example.net"));
         assertThat(frontends(custom.candidates("app.10.1.2.3.ip.example.net"))).startsWith("app.10.1.2.3.ip.example.net app ");
